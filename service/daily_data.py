@@ -102,6 +102,9 @@ def _count(value: Any, field: str, from_text: bool) -> tuple[int | None, str | N
             if value.startswith("-") and _DIGITS.match(value[1:]):
                 return None, "must be at least 0"
             return None, "must be a whole number"
+        if len(value.lstrip("0")) > len(str(MAX_COUNT)):
+            # too long for a bigint, and int() refuses strings of over 4300 digits (a 500)
+            return None, f"must be at most {MAX_COUNT} (2^63 − 1)"
         number = int(value)
     else:
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
+from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -54,6 +56,28 @@ def fetch_one(conn: psycopg.Connection, name: str, params: dict | None = None) -
     return conn.execute(query(name), params or {}).fetchone()
 
 
+class _WholeOrFloatLoader(Loader):
+    """numeric → int when whole, else float. Sums of bigint counts are numeric in SQL (many days
+    near the bigint limit add up past it); Python's int holds them exactly, and the statistics
+    need plain numbers, not Decimal."""
+
+    def load(self, data) -> int | float:
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+def configure(conn: psycopg.Connection) -> None:
+    """Per-connection set-up shared by the pool and the command line."""
+    conn.adapters.register_loader("numeric", _WholeOrFloatLoader)
+
+
+def connect(conninfo: str, **kwargs) -> psycopg.Connection:
+    """A single connection with the service's set-up (for the command line and tests)."""
+    conn = psycopg.connect(conninfo, row_factory=dict_row, **kwargs)
+    configure(conn)
+    return conn
+
+
 class Database:
     """A psycopg connection pool, created closed and opened in the process that serves requests.
 
@@ -71,6 +95,7 @@ class Database:
             timeout=timeout,
             open=False,
             check=ConnectionPool.check_connection,
+            configure=configure,
             kwargs={
                 "row_factory": dict_row,
                 "connect_timeout": max(1, int(timeout)),

@@ -148,8 +148,10 @@ def update_experiment(conn: psycopg.Connection, experiment_id: int, body: dict) 
             "settings": Jsonb(settings),
         })
         if new_names:
+            # "" and not None: the query flags name = control, and a NULL there would store a NULL
+            # is_control (NOT NULL violation); no variant is named "".
             conn.execute(query("insert_variants"), {"experiment_id": experiment_id, "names": new_names,
-                                                  "control": None})
+                                                  "control": ""})
 
 
 def resolve_experiment(conn: psycopg.Connection, key: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from flask import request
@@ -78,7 +79,8 @@ def query_date(name: str) -> dt.date | None:
     if raw is None or raw == "":
         return None
     try:
-        if len(raw) != 10:
+        # fromisoformat also takes other ISO forms of 10 characters, e.g. the week date 2025-W01-1
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
             raise ValueError
         return dt.date.fromisoformat(raw)
     except ValueError:

@@ -4,7 +4,7 @@
 CREATE TYPE mab_api.bounds AS (lower double precision, upper double precision);
 
 CREATE FUNCTION mab_api.wilson_interval(
-    conversions bigint, impressions bigint, confidence double precision)
+    conversions numeric, impressions numeric, confidence double precision)
 RETURNS mab_api.bounds
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
@@ -27,5 +27,5 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION mab_api.wilson_interval(bigint, bigint, double precision) IS
+COMMENT ON FUNCTION mab_api.wilson_interval(numeric, numeric, double precision) IS
     'Wilson score interval (lower, upper) of conversions/impressions; NULL without impressions.';

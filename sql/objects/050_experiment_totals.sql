@@ -1,8 +1,8 @@
 -- experiment_totals: per experiment, all variants' data summed.
 CREATE VIEW mab_api.experiment_totals AS
 SELECT e.id AS experiment_id,
-       coalesce(sum(d.impressions), 0)::bigint AS impressions,
-       coalesce(sum(d.conversions), 0)::bigint AS conversions,
+       coalesce(sum(d.impressions), 0) AS impressions,
+       coalesce(sum(d.conversions), 0) AS conversions,
        count(DISTINCT d.date)::integer AS days_with_data,
        max(d.date) AS last_date
 FROM mab.experiments AS e

@@ -11,8 +11,8 @@ RETURNS TABLE (
     date date,
     impressions bigint,
     conversions bigint,
-    cumulative_impressions bigint,
-    cumulative_conversions bigint,
+    cumulative_impressions numeric,
+    cumulative_conversions numeric,
     cumulative_rate double precision,
     cumulative_lower double precision,
     cumulative_upper double precision,
@@ -28,8 +28,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         SELECT v.id AS variant_id, v.name AS variant, v.position, day::date AS date,
                coalesce(d.impressions, 0) AS impressions,
                coalesce(d.conversions, 0) AS conversions,
-               sum(coalesce(d.impressions, 0)) OVER w::bigint AS cumulative_impressions,
-               sum(coalesce(d.conversions, 0)) OVER w::bigint AS cumulative_conversions
+               sum(coalesce(d.impressions, 0)) OVER w AS cumulative_impressions,
+               sum(coalesce(d.conversions, 0)) OVER w AS cumulative_conversions
         FROM span
         CROSS JOIN LATERAL generate_series(span.first_date, span.last_date, interval '1 day') AS day
         JOIN mab.variants AS v ON v.experiment_id = p_experiment_id

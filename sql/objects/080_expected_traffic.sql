@@ -9,7 +9,7 @@ RETURNS TABLE (
     variant_id bigint,
     variant text,
     "position" integer,
-    observed bigint,
+    observed numeric,
     expected double precision)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH days AS (
@@ -32,7 +32,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         SELECT count(*)::double precision AS k FROM mab.variants WHERE experiment_id = p_experiment_id
     ),
     observed AS (
-        SELECT d.variant_id, sum(d.impressions)::bigint AS impressions
+        SELECT d.variant_id, sum(d.impressions) AS impressions
         FROM mab.daily_data AS d
         WHERE d.experiment_id = p_experiment_id
           AND (p_from IS NULL OR d.date >= p_from)

@@ -15,8 +15,8 @@ SELECT page.id, page.name, page.description, page.algorithm, page.confidence_lev
        totals.first_date, totals.last_date, variants.variants
 FROM page
 CROSS JOIN LATERAL (
-    SELECT coalesce(sum(d.impressions), 0)::bigint AS impressions,
-           coalesce(sum(d.conversions), 0)::bigint AS conversions,
+    SELECT coalesce(sum(d.impressions), 0) AS impressions,
+           coalesce(sum(d.conversions), 0) AS conversions,
            count(DISTINCT d.date)::integer AS days_with_data,
            min(d.date) AS first_date,
            max(d.date) AS last_date
@@ -36,7 +36,7 @@ CROSS JOIN LATERAL (
                'last_date', vt.last_date) ORDER BY v.position) AS variants
     FROM mab.variants AS v
     LEFT JOIN LATERAL (
-        SELECT sum(d.impressions)::bigint AS impressions, sum(d.conversions)::bigint AS conversions,
+        SELECT sum(d.impressions) AS impressions, sum(d.conversions) AS conversions,
                count(*)::integer AS days_with_data, min(d.date) AS first_date, max(d.date) AS last_date
         FROM mab.daily_data AS d
         WHERE d.experiment_id = page.id AND d.variant_id = v.id

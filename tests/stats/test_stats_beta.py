@@ -1,0 +1,413 @@
+"""Tests for service.stats.beta against references computed independently in this file:
+scipy.integrate.quad, Evan Miller's closed form for P(p_B > p_A), scipy.stats.beta quantiles,
+closed forms for uniform posteriors, and Monte Carlo."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from service.stats.beta import (
+    BetaPosterior,
+    credible_interval,
+    expected_loss,
+    probability_best,
+    probability_best_monte_carlo,
+    probability_greater,
+    relative_uplift_interval,
+    value_remaining_cdf,
+    value_remaining_quantile,
+)
+
+# --------------------------------------------------------------------------------------------
+# Independent references
+# --------------------------------------------------------------------------------------------
+
+
+def quad_probability_best(posteriors, k):
+    """∫ f_k Π_{j≠k} F_j by adaptive quadrature, split at the arms' central quantiles.
+
+    The first and last pieces use QUADPACK's algebraic end-point weights (x^(α−1), (1−x)^(β−1))
+    so that densities with α < 1 or β < 1, infinite at 0 or 1, are integrated accurately.
+    """
+    a, b = posteriors[k].alpha, posteriors[k].beta
+    norm = math.exp(special.betaln(a, b))
+
+    def others(x):
+        return math.prod(stats.beta.cdf(x, p.alpha, p.beta) for j, p in enumerate(posteriors) if j != k)
+
+    def smooth(x):  # the density without its end-point factors
+        return others(x) / norm
+
+    probabilities = [1e-6, 1e-3, 0.02, 0.1, 0.3, 0.5, 0.7, 0.9, 0.98, 1 - 1e-3, 1 - 1e-6]
+    quantiles = {float(stats.beta.ppf(q, p.alpha, p.beta)) for p in posteriors for q in probabilities}
+    points = sorted(x for x in quantiles if 1e-3 <= x <= 1 - 1e-3) or [0.5]
+    options = dict(epsabs=1e-16, epsrel=1e-12, limit=200)
+    first, last = points[0], points[-1]
+    total = integrate.quad(lambda x: (1 - x) ** (b - 1) * smooth(x), 0.0, first, weight="alg", wvar=(a - 1, 0.0), **options)[0]
+    for lo, hi in zip(points[:-1], points[1:]):
+        total += integrate.quad(lambda x: x ** (a - 1) * (1 - x) ** (b - 1) * smooth(x), lo, hi, **options)[0]
+    total += integrate.quad(lambda x: x ** (a - 1) * smooth(x), last, 1.0, weight="alg", wvar=(0.0, b - 1), **options)[0]
+    return total
+
+
+def miller_betaln(a_a, b_a, a_b, b_b):
+    """Evan Miller's closed form P(p_B > p_A), integer α_B, summed in log space with betaln:
+    Σ_{i<α_B} B(α_A+i, β_A+β_B) / ((β_B+i) B(1+i, β_B) B(α_A, β_A))."""
+    i = np.arange(int(a_b), dtype=float)
+    logs = special.betaln(a_a + i, b_a + b_b) - np.log(b_b + i) - special.betaln(1 + i, b_b) - special.betaln(a_a, b_a)
+    top = logs.max()
+    return math.exp(top) * math.fsum(np.exp(logs - top))
+
+
+def miller_recurrence(a_a, b_a, a_b, b_b):
+    """The same closed form for integer α_A and α_B, but with the terms generated from
+    their ratios instead of betaln.
+
+    scipy's betaln subtracts log-gammas of size ~2e10 for β ~ 1e9 and loses ~1e-5, so for the
+    10^9-impression case the terms are built from
+        T_0 = B(α_A, β_A+β_B)/B(α_A, β_A) = Π_{k<α_A} (β_A+k)/(β_A+β_B+k)
+        T_{i+1}/T_i = (α_A+i)(β_B+i) / ((α_A+β_A+β_B+i)(1+i)),
+    each factor an O(1) ratio computed to full precision.
+    """
+    k = np.arange(int(a_a), dtype=float)
+    log_t0 = math.fsum(np.log1p(-b_b / (b_a + b_b + k)))
+    i = np.arange(int(a_b) - 1, dtype=float)
+    log_ratios = np.log((a_a + i) / (1 + i)) + np.log1p(-(a_a + b_a) / (a_a + b_a + b_b + i))
+    # Extended precision keeps the running sum of ~1e6 logs from drifting.
+    cumulative = np.cumsum(log_ratios.astype(np.longdouble))
+    logs = (log_t0 + np.concatenate([[0.0], cumulative])).astype(float)
+    top = logs.max()
+    return math.exp(top) * math.fsum(np.exp(logs - top))
+
+
+def quad_expected_max(posteriors):
+    """E[max] = ∫_0^1 (1 − Π_j F_j(x)) dx — a different formula from the module's."""
+    points = sorted({float(stats.beta.ppf(q, p.alpha, p.beta)) for p in posteriors for q in (1e-6, 0.01, 0.5, 0.99, 1 - 1e-6)})
+
+    def integrand(x):
+        return 1.0 - math.prod(stats.beta.cdf(x, p.alpha, p.beta) for p in posteriors)
+
+    edges = [0.0] + [x for x in points if 0 < x < 1] + [1.0]
+    return math.fsum(
+        integrate.quad(integrand, lo, hi, epsabs=1e-15, epsrel=1e-12, limit=200)[0] for lo, hi in zip(edges[:-1], edges[1:])
+    )
+
+
+def quad_value_remaining_cdf(posteriors, v, t):
+    """∫_0^{1/(1+t)} f_v(x) Π_{j≠v} F_j((1+t)x) dx + P(p_v > 1/(1+t)) for smooth posteriors."""
+    cut = 1.0 / (1.0 + t)
+    p = posteriors[v]
+
+    def integrand(x):
+        value = stats.beta.pdf(x, p.alpha, p.beta)
+        for j, q in enumerate(posteriors):
+            if j != v:
+                value *= stats.beta.cdf((1 + t) * x, q.alpha, q.beta)
+        return value
+
+    points = sorted({float(stats.beta.ppf(q, r.alpha, r.beta)) / (1 + t) for r in posteriors for q in (0.001, 0.1, 0.5, 0.9, 0.999)} | {float(stats.beta.ppf(q, p.alpha, p.beta)) for q in (0.001, 0.1, 0.5, 0.9, 0.999)})
+    edges = [0.0] + [x for x in points if 0 < x < cut] + [cut]
+    body = math.fsum(
+        integrate.quad(integrand, lo, hi, epsabs=1e-15, epsrel=1e-12, limit=200)[0] for lo, hi in zip(edges[:-1], edges[1:])
+    )
+    return body + stats.beta.sf(cut, p.alpha, p.beta)
+
+
+def quad_ratio_cdf(variant, control, r):
+    """P(p_v / p_c <= r) = ∫ f_c(x) F_v(r x) dx (moderate parameters)."""
+    points = sorted({float(stats.beta.ppf(q, control.alpha, control.beta)) for q in (1e-6, 0.001, 0.1, 0.5, 0.9, 0.999, 1 - 1e-6)})
+    edges = [0.0] + points + [1.0]
+    return math.fsum(
+        integrate.quad(
+            lambda x: stats.beta.pdf(x, control.alpha, control.beta) * stats.beta.cdf(r * x, variant.alpha, variant.beta),
+            lo, hi, epsabs=1e-15, epsrel=1e-12, limit=200,
+        )[0]
+        for lo, hi in zip(edges[:-1], edges[1:])
+    )
+
+
+def from_counts(conversions, impressions):
+    """Posterior under a uniform Beta(1, 1) prior."""
+    return BetaPosterior(1 + conversions, 1 + impressions - conversions)
+
+
+def fifty_arms():
+    rng = np.random.default_rng(20240601)
+    impressions = rng.integers(2_000, 5_000, size=50)
+    conversions = rng.binomial(impressions, 0.05 * (1 + 0.15 * rng.standard_normal(50)).clip(0.5, 1.5))
+    return [from_counts(int(c), int(n)) for c, n in zip(conversions, impressions)]
+
+
+# --------------------------------------------------------------------------------------------
+# probability_best / probability_greater
+# --------------------------------------------------------------------------------------------
+
+QUADRATURE_CASES = [
+    [BetaPosterior(1, 1), BetaPosterior(2, 1)],
+    [from_counts(10, 100), from_counts(15, 100)],
+    [BetaPosterior(3.5, 20), BetaPosterior(15, 40), BetaPosterior(0.5, 0.5)],
+    [BetaPosterior(0.1, 0.1), BetaPosterior(0.3, 2), BetaPosterior(1, 30), BetaPosterior(50, 50)],
+    [from_counts(100, 1000), from_counts(119, 1000), from_counts(94, 1000), BetaPosterior(1, 1)],
+    [from_counts(1000, 100_000), from_counts(1040, 100_000)],
+    [BetaPosterior(0.1, 5), BetaPosterior(0.2, 0.1), BetaPosterior(0.7, 0.9)],
+]
+
+
+@pytest.mark.parametrize("posteriors", QUADRATURE_CASES)
+def test_probability_best_matches_quadrature(posteriors):
+    got = probability_best(posteriors)
+    expected = [quad_probability_best(posteriors, k) for k in range(len(posteriors))]
+    assert got == pytest.approx(expected, abs=1e-9)
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-14)
+    assert all(0.0 <= p <= 1.0 for p in got)
+
+
+@pytest.mark.parametrize(
+    "a_a, b_a, a_b, b_b",
+    [(3, 7, 5, 4), (11, 90, 16, 85), (101, 901, 120, 880), (1, 1, 1, 1), (1, 51, 3, 49), (40, 2, 37, 5)],
+)
+def test_probability_greater_matches_closed_form(a_a, b_a, a_b, b_b):
+    expected = miller_betaln(a_a, b_a, a_b, b_b)
+    assert probability_greater(BetaPosterior(a_b, b_b), BetaPosterior(a_a, b_a)) == pytest.approx(expected, abs=1e-10)
+    # The reference used for 10^9 impressions agrees with the betaln form where betaln is exact.
+    assert miller_recurrence(a_a, b_a, a_b, b_b) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("variant_conversions", [1_001_000, 1_004_500, 999_000])
+def test_billion_impressions_matches_closed_form(variant_conversions):
+    n = 1_000_000_000
+    control = from_counts(1_000_000, n)
+    variant = from_counts(variant_conversions, n)
+    expected = miller_recurrence(control.alpha, control.beta, variant.alpha, variant.beta)
+    assert probability_greater(variant, control) == pytest.approx(expected, abs=1e-8)
+
+
+def test_no_data_gives_equal_split():
+    assert probability_best([BetaPosterior(1, 1)]) == [1.0]
+    for k in (2, 3, 7):
+        assert probability_best([BetaPosterior(1, 1)] * k) == [1.0 / k] * k
+
+
+def test_one_arm_without_data():
+    posteriors = [BetaPosterior(1, 1), from_counts(30, 400)]
+    expected = [quad_probability_best(posteriors, k) for k in range(2)]
+    assert probability_best(posteriors) == pytest.approx(expected, abs=1e-9)
+
+
+def test_zero_and_full_conversions():
+    none, all_ = from_counts(0, 50), from_counts(50, 50)
+    # Closed form with integer parameters: P(Beta(51,1) > Beta(1,51)).
+    expected = miller_betaln(none.alpha, none.beta, all_.alpha, all_.beta)
+    assert probability_greater(all_, none) == pytest.approx(expected, abs=1e-12)
+    posteriors = [none, from_counts(3, 50), all_]
+    got = probability_best(posteriors)
+    expected = [quad_probability_best(posteriors, k) for k in range(3)]
+    assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_identical_arms_are_bit_identical_and_order_free():
+    a, b, c = from_counts(12, 300), from_counts(20, 310), BetaPosterior(0.5, 2)
+    posteriors = [a, b, a, c, a]
+    got = probability_best(posteriors)
+    assert got[0] == got[2] == got[4]
+    permuted = probability_best([c, a, a, b, a])
+    assert permuted == [got[3], got[0], got[0], got[1], got[0]]
+    # Three copies of a: P(best) of each copy is ∫ f_a F_a² F_b F_c.
+    expected_b = quad_probability_best(posteriors, 1)
+    assert got[1] == pytest.approx(expected_b, abs=1e-9)
+    assert probability_best([b, b]) == [0.5, 0.5]
+    assert probability_greater(a, a) == 0.5
+
+
+def test_fifty_arms_sum_to_one_deterministic_and_match_quadrature():
+    posteriors = fifty_arms()
+    start = time.perf_counter()
+    got = probability_best(posteriors)
+    elapsed = time.perf_counter() - start
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-13)
+    assert probability_best(posteriors) == got
+    assert probability_best(list(reversed(posteriors))) == list(reversed(got))
+    leader = int(np.argmax(got))
+    for k in {leader, int(np.argsort(got)[-2]), 7}:
+        assert got[k] == pytest.approx(quad_probability_best(posteriors, k), abs=1e-9)
+    assert elapsed < 2.0  # ~20 ms typical; a loose bound against regressions
+
+
+def test_results_are_finite_for_extreme_parameters():
+    posteriors = [
+        BetaPosterior(0.1, 0.1),
+        BetaPosterior(0.1, 1e9),
+        BetaPosterior(1e9, 0.1),
+        BetaPosterior(1_000, 1e9),
+        BetaPosterior(2e7, 9.8e8),
+        BetaPosterior(5e8, 5e8),
+    ]
+    for values in (probability_best(posteriors), expected_loss(posteriors)):
+        assert all(math.isfinite(v) for v in values)
+    assert math.fsum(probability_best(posteriors)) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_invalid_posteriors_rejected():
+    with pytest.raises(ValueError):
+        BetaPosterior(0, 1)
+    with pytest.raises(ValueError):
+        BetaPosterior(1, float("inf"))
+    with pytest.raises(ValueError):
+        probability_best([])
+
+
+# --------------------------------------------------------------------------------------------
+# Monte Carlo
+# --------------------------------------------------------------------------------------------
+
+
+def test_monte_carlo_agrees_with_exact_within_four_standard_errors():
+    posteriors = [from_counts(100, 1000), from_counts(119, 1000), from_counts(94, 1000), from_counts(110, 1000)]
+    draws = 200_000
+    estimate = probability_best_monte_carlo(posteriors, draws=draws, seed=7)
+    exact = probability_best(posteriors)
+    for e, p in zip(estimate, exact):
+        assert abs(e - p) <= 4 * math.sqrt(p * (1 - p) / draws) + 1e-12
+    assert probability_best_monte_carlo(posteriors, draws=draws, seed=7) == estimate
+    assert sum(estimate) == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# expected_loss
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "posteriors",
+    [
+        [from_counts(10, 100), from_counts(15, 100)],
+        [from_counts(100, 1000), from_counts(119, 1000), from_counts(94, 1000), BetaPosterior(1, 1)],
+        [BetaPosterior(2, 3), BetaPosterior(2, 3), BetaPosterior(5, 4)],
+    ],
+)
+def test_expected_loss_matches_quadrature(posteriors):
+    expected_max = quad_expected_max(posteriors)
+    expected = [expected_max - p.mean for p in posteriors]
+    got = expected_loss(posteriors)
+    assert got == pytest.approx(expected, abs=1e-10)
+    assert all(v >= 0.0 for v in got)
+
+
+def test_expected_loss_edge_cases():
+    assert expected_loss([BetaPosterior(3, 4)]) == [0.0]
+    # Two independent uniforms: E[max] = 2/3, so each loses 2/3 − 1/2 = 1/6.
+    assert expected_loss([BetaPosterior(1, 1)] * 2) == pytest.approx([1 / 6, 1 / 6], abs=1e-12)
+    losses = expected_loss([BetaPosterior(1, 1)] * 3)
+    assert losses[0] == losses[1] == losses[2] == pytest.approx(3 / 4 - 1 / 2, abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# value remaining
+# --------------------------------------------------------------------------------------------
+
+VR_ARMS = [from_counts(20, 200), from_counts(24, 200), from_counts(18, 200)]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("t", [0.0, 0.05, 0.2, 1.0, 3.0])
+def test_value_remaining_cdf_matches_quadrature(index, t):
+    assert value_remaining_cdf(VR_ARMS, index, t) == pytest.approx(quad_value_remaining_cdf(VR_ARMS, index, t), abs=1e-10)
+
+
+def test_value_remaining_cdf_at_zero_is_probability_best():
+    best = probability_best(VR_ARMS)
+    for index in range(3):
+        assert value_remaining_cdf(VR_ARMS, index, 0.0) == pytest.approx(best[index], abs=1e-12)
+    assert value_remaining_cdf([BetaPosterior(2, 5)], 0, 0.3) == 1.0
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_value_remaining_quantile_inverts_the_cdf(index):
+    t = value_remaining_quantile(VR_ARMS, index, 0.95)
+    assert t > 0.0
+    assert quad_value_remaining_cdf(VR_ARMS, index, t) == pytest.approx(0.95, abs=1e-9)
+
+
+def test_value_remaining_quantile_monte_carlo_sanity():
+    rng = np.random.default_rng(11)
+    samples = rng.beta([p.alpha for p in VR_ARMS], [p.beta for p in VR_ARMS], size=(400_000, 3))
+    for index in range(3):
+        mc = np.quantile((samples.max(axis=1) - samples[:, index]) / samples[:, index], 0.95)
+        assert value_remaining_quantile(VR_ARMS, index) == pytest.approx(mc, rel=0.01)
+
+
+def test_value_remaining_quantile_zero_when_clear_winner():
+    winner, loser = from_counts(300, 1000), from_counts(100, 1000)
+    assert value_remaining_quantile([winner, loser], 0, 0.95) == 0.0
+    assert value_remaining_quantile([winner], 0) == 0.0
+    assert value_remaining_quantile([winner, loser], 1, 0.95) > 1.0
+
+
+def test_value_remaining_quantile_for_uniform_arms():
+    # Two uniforms: P((max − p_v)/p_v <= t) = P(p_other <= (1+t) p_v) = 1 − 1/(2(1+t)) for t >= 0,
+    # so the 0.95 quantile is t = 9.
+    assert value_remaining_quantile([BetaPosterior(1, 1)] * 2, 0, 0.95) == pytest.approx(9.0, rel=1e-9)
+
+
+def test_value_remaining_huge_samples_is_small_and_finite():
+    arms = [from_counts(1_000_000, 1_000_000_000), from_counts(1_001_000, 1_000_000_000)]
+    t = value_remaining_quantile(arms, 0)
+    assert 0.0 < t < 0.01
+
+
+# --------------------------------------------------------------------------------------------
+# credible intervals
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "posterior", [BetaPosterior(1, 1), from_counts(0, 40), from_counts(40, 40), from_counts(3785, 17293), BetaPosterior(0.5, 3)]
+)
+@pytest.mark.parametrize("level", [0.8, 0.95, 0.99])
+def test_credible_interval_matches_scipy(posterior, level):
+    expected = stats.beta.ppf([(1 - level) / 2, (1 + level) / 2], posterior.alpha, posterior.beta)
+    assert credible_interval(posterior, level) == pytest.approx(tuple(expected), rel=1e-9, abs=1e-15)
+
+
+def test_credible_interval_where_scipy_ppf_fails():
+    # scipy's beta.ppf returns a wrong value for this shape; check the tails with betainc.
+    posterior = BetaPosterior(1_000, 1e9)
+    lo, hi = credible_interval(posterior, 0.95)
+    assert special.betainc(posterior.alpha, posterior.beta, lo) == pytest.approx(0.025, rel=1e-9)
+    assert special.betaincc(posterior.alpha, posterior.beta, hi) == pytest.approx(0.025, rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# relative uplift
+# --------------------------------------------------------------------------------------------
+
+
+def test_relative_uplift_interval_for_uniform_arms_closed_form():
+    # U/V for independent uniforms: CDF r/2 (r <= 1) and 1 − 1/(2r) (r >= 1), so the 2.5 % and
+    # 97.5 % quantiles of U/V are 0.05 and 20.
+    lo, hi = relative_uplift_interval(BetaPosterior(1, 1), BetaPosterior(1, 1), 0.95)
+    assert lo == pytest.approx(0.05 - 1, rel=1e-10)
+    assert hi == pytest.approx(20 - 1, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    "variant, control", [(from_counts(20, 200), from_counts(24, 200)), (from_counts(130, 1000), from_counts(100, 1000))]
+)
+def test_relative_uplift_interval_bounds_are_cdf_quantiles(variant, control):
+    lo, hi = relative_uplift_interval(variant, control, 0.9)
+    assert quad_ratio_cdf(variant, control, 1 + lo) == pytest.approx(0.05, abs=1e-9)
+    assert quad_ratio_cdf(variant, control, 1 + hi) == pytest.approx(0.95, abs=1e-9)
+
+
+def test_relative_uplift_interval_billion_impressions():
+    control, variant = from_counts(1_000_000, 1_000_000_000), from_counts(1_001_000, 1_000_000_000)
+    lo, hi = relative_uplift_interval(variant, control, 0.95)
+    # Normal approximation of the log ratio: centre ~ 1e-3, sd ~ sqrt(2/1e6) ≈ 1.41e-3.
+    sd = math.sqrt(1 / 1_000_000 + 1 / 1_001_000)
+    assert lo == pytest.approx(math.expm1(math.log(1.001) - 1.959963984540054 * sd), abs=2e-5)
+    assert hi == pytest.approx(math.expm1(math.log(1.001) + 1.959963984540054 * sd), abs=2e-5)
