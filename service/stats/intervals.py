@@ -23,7 +23,8 @@ def wilson_interval(conversions: int, impressions: int, confidence: float) -> tu
     """Wilson score interval for a binomial proportion, or None when impressions == 0.
 
     Unlike the Wald interval it stays inside [0, 1] and is sensible at 0/n and n/n;
-    bounds are clipped to [0, 1] only to absorb floating-point rounding.
+    bounds are clipped to [0, 1] only to absorb floating-point rounding.  The confidence
+    level maps to z = Φ⁻¹(1 − (1 − confidence)/2).
     """
     if impressions < 0 or conversions < 0 or conversions > impressions:
         raise ValueError("need 0 <= conversions <= impressions")
@@ -38,4 +39,12 @@ def wilson_interval(conversions: int, impressions: int, confidence: float) -> tu
     denominator = 1.0 + z2 / n
     centre = (p_hat + z2 / (2.0 * n)) / denominator
     half_width = z * math.sqrt(p_hat * (1.0 - p_hat) / n + z2 / (4.0 * n * n)) / denominator
-    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+    lower = max(0.0, centre - half_width)
+    upper = min(1.0, centre + half_width)
+    # At 0/n and n/n the bound is exactly 0 or 1 (centre and half-width are equal there);
+    # return that rather than a rounding residue such as 0.9999999999999999.
+    if conversions == 0:
+        lower = 0.0
+    if conversions == impressions:
+        upper = 1.0
+    return lower, upper

@@ -23,7 +23,10 @@ BEGIN
     shrink := 1 + z * z / n;
     centre := (rate + z * z / (2 * n)) / shrink;
     half := z * sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / shrink;
-    RETURN (greatest(0.0, centre - half), least(1.0, centre + half))::mab_api.bounds;
+    -- At 0 or at n conversions one bound is exactly 0 or 1; rounding would leave ±1e-17.
+    RETURN (CASE WHEN conversions = 0 THEN 0.0 ELSE greatest(0.0, centre - half) END,
+            CASE WHEN conversions = impressions THEN 1.0 ELSE least(1.0, centre + half) END
+           )::mab_api.bounds;
 END;
 $$;
 
