@@ -191,7 +191,8 @@ def statistics(conn, experiment: dict, *, window: Window, estimator: str, mde: f
 def _srm(conn, experiment: dict, window: Window) -> dict:
     traffic = fetch_all(conn, "expected_traffic", {"experiment_id": experiment["id"],
                                                    "from": window.start, "to": window.end})
-    result = srm.sample_ratio_mismatch([r["observed"] for r in traffic], [r["expected"] for r in traffic])
+    result = srm.sample_ratio_mismatch([r["observed"] for r in traffic], [r["expected"] for r in traffic],
+                                       names=[r["variant"] for r in traffic])
     return {"chi_square": result.chi_square, "p_value": result.p_value, "mismatch": result.mismatch,
             "threshold": 0.001, "reason": result.reason,
             "observed": {r["variant"]: r["observed"] for r in traffic},
@@ -200,7 +201,7 @@ def _srm(conn, experiment: dict, window: Window) -> dict:
 
 def _sample_size(conn, experiment: dict, window: Window, rows: list[dict], control_at: int,
                  mde: float) -> dict:
-    alpha = 1 - experiment["confidence_level"]
+    alpha = round(1 - experiment["confidence_level"], 12)  # 0.05, not 0.050000000000000044
     comparisons = max(1, len(rows) - 1)
     needed = power.required_sample_size(rows[control_at]["conversion_rate"], mde, alpha,
                                         power=0.8, comparisons=comparisons)

@@ -268,8 +268,14 @@ def _log_density(arm: _Arm, s: np.ndarray) -> np.ndarray:
     m, n = arm.mean, arm.complement
     near = np.abs(delta) < 1.0
     with np.errstate(over="ignore"):
-        # Near the mean: log1p/expm1 keep R's relative precision despite R ≈ m·n·Δ²/2.
-        near_value = np.log1p(m * np.expm1(np.where(near, delta, 0.0))) - m * delta
+        # Near the mean: log1p/expm1 keep R's relative precision despite R ≈ m·n·Δ²/2.  The
+        # two algebraically equal forms cancel in proportion to m and to n respectively, so
+        # the one built on the smaller of the two is used.
+        near_delta = np.where(near, delta, 0.0)
+        if m <= 0.5:
+            near_value = np.log1p(m * np.expm1(near_delta)) - m * near_delta
+        else:
+            near_value = n * near_delta + np.log1p(n * np.expm1(-near_delta))
         # Far away: exact rearrangements without overflow.
         above = n * delta + np.logaddexp(arm.log_mean, arm.log_complement - delta)
         below = np.logaddexp(arm.log_complement, arm.log_mean + delta) - m * delta
@@ -283,8 +289,9 @@ def _log_cdf(arm: _Arm, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     low = x <= 0.5
     with np.errstate(divide="ignore"):
         out[low] = np.log(special.betainc(arm.alpha, arm.beta, x[low]))
-        # Above 1/2 use the upper tail evaluated at y, which keeps precision when x ≈ 1.
-        out[~low] = np.log1p(-special.betainc(arm.beta, arm.alpha, y[~low]))
+        # Above 1/2 evaluate at y = 1 − x, which keeps precision when x ≈ 1:
+        # F(x) = 1 − I_y(β, α), computed as a complement without cancellation.
+        out[~low] = np.log(special.betaincc(arm.beta, arm.alpha, y[~low]))
     return out
 
 
@@ -364,17 +371,21 @@ def _scaled_integral(density: _Arm, others: Sequence[_Arm], scale: float, shift:
 # --------------------------------------------------------------------------------------------
 
 
+def _validate(posteriors: Sequence[BetaPosterior]) -> None:
+    if len(posteriors) == 0:
+        raise ValueError("at least one posterior is required")
+    for p in posteriors:
+        if not isinstance(p, BetaPosterior):
+            raise TypeError(f"expected BetaPosterior, got {type(p).__name__}")
+
+
 def _distinct(posteriors: Sequence[BetaPosterior]) -> tuple[list[_Arm], np.ndarray, list[int]]:
     """Distinct posteriors in sorted order, their multiplicities, and each input's position.
 
     Working on the sorted distinct set makes results independent of input order and gives
     identical arms bit-identical values.
     """
-    if len(posteriors) == 0:
-        raise ValueError("at least one posterior is required")
-    for p in posteriors:
-        if not isinstance(p, BetaPosterior):
-            raise TypeError(f"expected BetaPosterior, got {type(p).__name__}")
+    _validate(posteriors)
     keys = sorted({(float(p.alpha), float(p.beta)) for p in posteriors})
     position = {key: i for i, key in enumerate(keys)}
     inverse = [position[(float(p.alpha), float(p.beta))] for p in posteriors]
@@ -414,7 +425,7 @@ def probability_best_monte_carlo(posteriors: Sequence[BetaPosterior], draws: int
     Deterministic for a given seed (numpy default_rng); samples are drawn in chunks so memory
     stays bounded.  Exact ties (possible only when draws underflow) go to the lower index.
     """
-    _distinct(posteriors)  # validation
+    _validate(posteriors)
     if draws < 1:
         raise ValueError("draws must be >= 1")
     rng = np.random.default_rng(seed)
@@ -451,7 +462,7 @@ def expected_loss(posteriors: Sequence[BetaPosterior]) -> list[float]:
 
 
 def _check_index(posteriors: Sequence[BetaPosterior], index: int) -> None:
-    _distinct(posteriors)
+    _validate(posteriors)
     if not 0 <= index < len(posteriors):
         raise IndexError(f"index {index} out of range for {len(posteriors)} arms")
 

@@ -24,12 +24,14 @@ class SrmResult:
     reason: str | None
 
 
-def sample_ratio_mismatch(observed: Sequence[int], expected: Sequence[float], threshold: float = 0.001) -> SrmResult:
+def sample_ratio_mismatch(observed: Sequence[int], expected: Sequence[float], threshold: float = 0.001,
+                          names: Sequence[str] | None = None) -> SrmResult:
     """Chi-square test (K − 1 degrees of freedom) of observed counts against expected counts.
 
     `expected` are counts, already weighted by the caller for allocation changes over time,
     summing to sum(observed).  The test runs only if there are at least two variants and
-    every expected count is >= 5; mismatch means p < threshold.
+    every expected count is >= 5; mismatch means p < threshold. ``names`` label the variants
+    in the reason.
     """
     if len(observed) != len(expected):
         raise ValueError("observed and expected must have the same length")
@@ -44,7 +46,8 @@ def sample_ratio_mismatch(observed: Sequence[int], expected: Sequence[float], th
         return SrmResult(None, None, None, "fewer than two variants")
     small = [i for i, e in enumerate(expected) if e < _MIN_EXPECTED]
     if small:
-        return SrmResult(None, None, None, f"expected count below {_MIN_EXPECTED:g} for variant index {small}")
+        labels = ", ".join(str(names[i]) if names else f"index {i}" for i in small)
+        return SrmResult(None, None, None, f"expected count below {_MIN_EXPECTED:g} for {labels}")
     chi_square = math.fsum((o - e) ** 2 / e for o, e in zip(observed, expected))
     p_value = float(stats.chi2.sf(chi_square, len(observed) - 1))
     return SrmResult(chi_square, p_value, p_value < threshold, None)
