@@ -37,8 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["mab_db"] = database
 
     errors.register(app)
-    from .api import data, decisions, experiments, health
+    from .api import data, decisions, docs, experiments, health
     app.register_blueprint(health.bp)
-    for module in (experiments, data, decisions):
+    for module in (experiments, data, decisions, docs):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     return app

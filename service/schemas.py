@@ -173,3 +173,203 @@ def validate(schema: dict, body: Any) -> None:
         errors.append(field_error(field, message))
     if errors:
         raise validation_problem(errors)
+
+
+# Response bodies. Declared here for the OpenAPI document, and checked against real responses
+# by the contract tests, so they describe what the service actually sends.
+
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_DATE_OR_NULL = {"type": ["string", "null"], "format": "date"}
+_BY_VARIANT = {"type": "object", "additionalProperties": {"type": "number"},
+               "description": "Variant name → value, in variant order."}
+_BOUNDS = {"type": ["object", "null"], "required": ["lower", "upper"],
+           "properties": {"lower": {"type": "number"}, "upper": {"type": "number"}}}
+_WINDOW = {"type": "object", "required": ["from", "to"],
+           "properties": {"from": _DATE_OR_NULL, "to": _DATE_OR_NULL},
+           "description": "Inclusive date range used; null bounds are open."}
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                           "index": {"type": "integer", "description": "0-based row of a batch"},
+                           "line": {"type": "integer", "description": "CSV line"}}}},
+    },
+}
+
+_TOTALS = {
+    "type": "object",
+    "required": ["impressions", "conversions", "conversion_rate", "days_with_data", "first_date", "last_date"],
+    "properties": {"impressions": {"type": "integer"}, "conversions": {"type": "integer"},
+                   "conversion_rate": _NUMBER_OR_NULL, "days_with_data": {"type": "integer"},
+                   "first_date": _DATE_OR_NULL, "last_date": _DATE_OR_NULL},
+}
+
+EXPERIMENT = {
+    "type": "object",
+    "required": ["id", "name", "description", "algorithm", "control", "confidence_level", "settings",
+                 "status", "created_at", "updated_at", "totals", "variants"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "description": {"type": ["string", "null"]},
+        "algorithm": {"enum": list(ALGORITHMS)}, "control": {"type": "string"},
+        "confidence_level": {"type": "number"},
+        "settings": {**SETTINGS, "required": list(SETTINGS_DEFAULTS)},
+        "status": {"enum": list(STATUSES)},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "totals": _TOTALS,
+        "variants": {"type": "array", "items": {
+            **_TOTALS,
+            "required": ["name", "is_control", *_TOTALS["required"]],
+            "properties": {"name": {"type": "string"}, "is_control": {"type": "boolean"},
+                           **_TOTALS["properties"]}}},
+    },
+}
+
+EXPERIMENT_LIST = {
+    "type": "object", "required": ["experiments", "total", "limit", "offset"],
+    "properties": {"experiments": {"type": "array", "items": EXPERIMENT}, "total": {"type": "integer"},
+                   "limit": {"type": "integer"}, "offset": {"type": "integer"}},
+}
+
+DATA_WRITE_RESULT = {
+    "type": "object", "required": ["mode", "rows", "inserted", "replaced", "added"],
+    "properties": {"mode": {"enum": ["replace", "add"]}, "rows": {"type": "integer"},
+                   "inserted": {"type": "integer"}, "replaced": {"type": "integer"},
+                   "added": {"type": "integer"}},
+}
+
+DATA_ROWS = {
+    "type": "object", "required": ["experiment_id", "from", "to", "variant", "rows"],
+    "properties": {"experiment_id": {"type": "integer"}, "from": _DATE_OR_NULL, "to": _DATE_OR_NULL,
+                   "variant": {"type": ["string", "null"]},
+                   "rows": {"type": "array", "items": {
+                       "type": "object", "required": ["date", "variant", "impressions", "conversions"],
+                       "properties": {"date": {"type": "string", "format": "date"}, "variant": {"type": "string"},
+                                      "impressions": {"type": "integer"}, "conversions": {"type": "integer"}}}}},
+}
+
+ALLOCATION = {
+    "type": "object",
+    "required": ["experiment_id", "algorithm", "phase", "as_of", "window", "estimator", "confidence_level",
+                 "allocations", "weights", "probability_best", "settings"],
+    "properties": {
+        "experiment_id": {"type": "integer"}, "algorithm": {"enum": list(ALGORITHMS)},
+        "phase": {"enum": ["burn_in", "adaptive"]}, "as_of": _DATE_OR_NULL, "window": _WINDOW,
+        "estimator": {"enum": ["stratified", "pooled"]}, "confidence_level": {"type": "number"},
+        "method": {"enum": ["exact", "monte_carlo"], "description": "Thompson sampling only."},
+        "allocations": {"type": "object", "additionalProperties": {"type": "integer"},
+                        "description": "Variant → integer percent; they sum to exactly 100."},
+        "weights": {**_BY_VARIANT, "description": "Variant → unrounded share; they sum to 1."},
+        "probability_best": _BY_VARIANT,
+        "ucb_index": {"type": "object", "additionalProperties": _NUMBER_OR_NULL,
+                      "description": "UCB only; null for a variant without impressions (infinite index)."},
+        "settings": {"type": "object", "description": "The settings the answer used."},
+    },
+}
+
+DEPLOYMENT = {
+    "type": "object", "required": ["id", "effective_date", "note", "created_at", "allocations"],
+    "properties": {"id": {"type": "integer"}, "effective_date": {"type": "string", "format": "date"},
+                   "note": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"},
+                   "allocations": _BY_VARIANT},
+}
+
+DEPLOYMENT_HISTORY = {
+    "type": "object", "required": ["experiment_id", "deployments"],
+    "properties": {"experiment_id": {"type": "integer"}, "deployments": {"type": "array", "items": DEPLOYMENT}},
+}
+
+_VARIANT_STATISTICS = {
+    "type": "object",
+    "required": ["name", "is_control", "impressions", "conversions", "conversion_rate", "confidence_interval",
+                 "posterior", "credible_interval", "probability_best", "expected_loss", "uplift",
+                 "probability_beats_control"],
+    "properties": {
+        "name": {"type": "string"}, "is_control": {"type": "boolean"},
+        "impressions": {"type": "integer"}, "conversions": {"type": "integer"},
+        "conversion_rate": _NUMBER_OR_NULL,
+        "confidence_interval": {**_BOUNDS, "description": "Wilson score interval of the observed rate."},
+        "posterior": {"type": "object", "required": ["alpha", "beta", "mean"],
+                      "properties": {"alpha": {"type": "number"}, "beta": {"type": "number"},
+                                     "mean": {"type": "number"}}},
+        "credible_interval": _BOUNDS,
+        "probability_best": {"type": "number"}, "expected_loss": {"type": "number"},
+        "uplift": {"type": ["object", "null"], "required": ["estimate", "lower", "upper"],
+                   "properties": {"estimate": {"type": "number"}, "lower": _NUMBER_OR_NULL,
+                                  "upper": _NUMBER_OR_NULL}},
+        "probability_beats_control": _NUMBER_OR_NULL,
+    },
+}
+
+STATISTICS = {
+    "type": "object",
+    "required": ["experiment_id", "as_of", "window", "estimator", "confidence_level", "control", "variants",
+                 "srm", "sample_size", "winner", "regret"],
+    "properties": {
+        "experiment_id": {"type": "integer"}, "as_of": _DATE_OR_NULL, "window": _WINDOW,
+        "estimator": {"enum": ["stratified", "pooled"]}, "confidence_level": {"type": "number"},
+        "control": {"type": "string"}, "variants": {"type": "array", "items": _VARIANT_STATISTICS},
+        "srm": {"type": "object", "required": ["chi_square", "p_value", "mismatch", "threshold", "reason",
+                                                "observed", "expected"],
+                "properties": {"chi_square": _NUMBER_OR_NULL, "p_value": _NUMBER_OR_NULL,
+                               "mismatch": {"type": ["boolean", "null"]}, "threshold": {"type": "number"},
+                               "reason": {"type": ["string", "null"]}, "observed": _BY_VARIANT,
+                               "expected": _BY_VARIANT}},
+        "sample_size": {"type": "object",
+                        "required": ["required_per_variant", "mde", "alpha", "comparisons", "power",
+                                     "days_remaining", "reason"],
+                        "properties": {"required_per_variant": {"type": ["integer", "null"]},
+                                       "mde": {"type": "number"}, "alpha": {"type": "number"},
+                                       "comparisons": {"type": "integer"}, "power": {"type": "number"},
+                                       "days_remaining": {"type": ["integer", "null"]},
+                                       "reason": {"type": ["string", "null"]}}},
+        "winner": {"type": "object",
+                   "required": ["variant", "candidate", "probability_best", "probability_threshold",
+                                "value_remaining_p95", "value_remaining_threshold", "reason"],
+                   "properties": {"variant": {"type": ["string", "null"]}, "candidate": {"type": ["string", "null"]},
+                                  "probability_best": _NUMBER_OR_NULL, "probability_threshold": {"type": "number"},
+                                  "value_remaining_p95": _NUMBER_OR_NULL,
+                                  "value_remaining_threshold": {"type": "number"},
+                                  "reason": {"type": ["string", "null"]}}},
+        "regret": {"type": "object", "required": ["expected_conversions_lost"],
+                   "properties": {"expected_conversions_lost": {"type": "number"}}},
+    },
+}
+
+TIMESERIES = {
+    "type": "object", "required": ["experiment_id", "confidence_level", "series"],
+    "properties": {
+        "experiment_id": {"type": "integer"}, "confidence_level": {"type": "number"},
+        "series": {"type": "array", "items": {
+            "type": "object", "required": ["variant", "points"],
+            "properties": {"variant": {"type": "string"}, "points": {"type": "array", "items": {
+                "type": "object",
+                "required": ["date", "impressions", "conversions", "cumulative_impressions",
+                             "cumulative_conversions", "cumulative_rate", "cumulative_interval",
+                             "probability_best"],
+                "properties": {"date": {"type": "string", "format": "date"},
+                               "impressions": {"type": "integer"}, "conversions": {"type": "integer"},
+                               "cumulative_impressions": {"type": "integer"},
+                               "cumulative_conversions": {"type": "integer"},
+                               "cumulative_rate": _NUMBER_OR_NULL, "cumulative_interval": _BOUNDS,
+                               "probability_best": {"type": "number"}}}}}}},
+    },
+}
+
+HEALTH = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
+
+# Name in the OpenAPI document → declaration.
+COMPONENTS = {
+    "ExperimentCreate": EXPERIMENT_CREATE, "ExperimentPatch": EXPERIMENT_PATCH, "Settings": SETTINGS,
+    "DataRow": DATA_ROW, "DeploymentCreate": DEPLOYMENT_CREATE, "Problem": PROBLEM,
+    "Experiment": EXPERIMENT, "ExperimentList": EXPERIMENT_LIST, "DataWriteResult": DATA_WRITE_RESULT,
+    "DataRows": DATA_ROWS, "Allocation": ALLOCATION, "Deployment": DEPLOYMENT,
+    "DeploymentHistory": DEPLOYMENT_HISTORY, "Statistics": STATISTICS, "Timeseries": TIMESERIES,
+    "Health": HEALTH,
+}
