@@ -13,6 +13,7 @@ import os
 import tempfile
 import uuid
 import warnings
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -88,26 +89,32 @@ def template_db(pg_server):
 _counter = itertools.count()
 
 
+@contextmanager
+def _scratch_database(server, prefix: str, template: str | None = None):
+    """A database created for one test (from ``template`` if given), dropped afterwards."""
+    name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with _admin(server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    try:
+        yield _with_dbname(server.admin_url, name)
+    finally:
+        with _admin(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def db_url(pg_server, template_db):
     """URL of a fresh, migrated database for this test alone."""
-    name = f"mab_test_{os.getpid()}_{next(_counter)}"
-    with _admin(pg_server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    yield _with_dbname(pg_server.admin_url, name)
-    with _admin(pg_server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _scratch_database(pg_server, "mab_test", template_db) as url:
+        yield url
 
 
 @pytest.fixture
 def empty_db_url(pg_server):
     """URL of a fresh database with nothing in it (for migration tests)."""
-    name = f"mab_test_empty_{os.getpid()}_{next(_counter)}"
-    with _admin(pg_server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield _with_dbname(pg_server.admin_url, name)
-    with _admin(pg_server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _scratch_database(pg_server, "mab_test_empty") as url:
+        yield url
 
 
 @pytest.fixture

@@ -33,12 +33,18 @@ def get_ok(client, path: str) -> dict:
 
 
 def assert_problem(response, status: int, *fields: str) -> dict:
+    """The response is a problem+json of ``status`` whose errors name every one of ``fields``."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.headers["Content-Type"] == PROBLEM
     body = response.get_json(force=True)
-    assert body["status"] == status and body["title"] and body["detail"]
-    for field in fields:
-        assert field in [error["field"] for error in body["errors"]], body
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    if fields:
+        named = [error["field"] for error in body["errors"]]
+        for field in fields:
+            assert field in named, (field, body["errors"])
     return body
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-PROBLEM = "application/problem+json"
+from .support import assert_problem
 
 
 def setup_data(client):
@@ -30,17 +29,6 @@ def read(client, experiment_id, query="", **kwargs):
 
 def as_tuples(body):
     return [(r["date"], r["variant"], r["impressions"], r["conversions"]) for r in body["rows"]]
-
-
-def assert_problem(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Content-Type"] == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
-    named = [e["field"] for e in body.get("errors", [])]
-    for field in fields:
-        assert field in named, (field, body)
-    return body
 
 
 def test_rows_ordered_by_date_then_variant_order(client):

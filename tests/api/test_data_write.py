@@ -8,8 +8,8 @@ import json
 import pytest
 
 from service import create_app
+from .support import assert_problem
 
-PROBLEM = "application/problem+json"
 MAX = 2**63 - 1
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 
@@ -46,21 +46,6 @@ def stored(db):
     return [(r["date"].isoformat(), r["name"], r["impressions"], r["conversions"]) for r in db.execute(
         "SELECT d.date, v.name, d.impressions, d.conversions FROM mab.daily_data d "
         "JOIN mab.variants v ON v.id = d.variant_id ORDER BY d.date, v.position")]
-
-
-def assert_problem(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Content-Type"] == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"].startswith("https://")
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields:
-        named = [error["field"] for error in body["errors"]]
-        for field in fields:
-            assert field in named, (field, body["errors"])
-    return body
 
 
 def errors_by_index(problem):

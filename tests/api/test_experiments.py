@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from .support import assert_problem
 
-PROBLEM = "application/problem+json"
 URL = "/api/v1/experiments"
 DEFAULT_SETTINGS = {
     "prior_alpha": 1.0, "prior_beta": 1.0, "min_allocation": 0.01, "burn_in_impressions": 100,
@@ -19,21 +19,6 @@ def create(client, name="exp", variants=("A", "B"), **extra):
     response = client.post(URL, json={"name": name, "variants": list(variants), **extra})
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
-
-
-def assert_problem(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.headers["Content-Type"] == PROBLEM
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"].startswith("https://")
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if fields:
-        named = [error["field"] for error in body["errors"]]
-        for field in fields:
-            assert field in named, (field, body["errors"])
-    return body
 
 
 def stored(db):
