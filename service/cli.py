@@ -15,6 +15,10 @@ from pathlib import Path
 from . import config
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -56,8 +60,10 @@ def cmd_serve(args) -> int:
 
     class _Server(BaseApplication):
         def load_config(self):
+            # No control socket: its default path is per user, so two servers would share it.
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "timeout": 60,
-                               "accesslog": "-", "graceful_timeout": 10}.items():
+                               "accesslog": "-", "graceful_timeout": 10,
+                               "control_socket_disable": True}.items():
                 self.cfg.set(key, value)
 
         def load(self):
@@ -89,7 +95,8 @@ def cmd_import(args) -> int:
     except (OSError, ImportError_) as exc:
         _say(f"error: {exc}")
         return 2
-    _say(f"read {len(read.rows)} rows for {len(read.variants)} variants from {len(args.files)} files")
+    _say(f"read {_plural(len(read.rows), 'row')} for {_plural(len(read.variants), 'variant')} "
+         f"from {_plural(len(args.files), 'file')}")
 
     with _database(args.data_dir) as url:
         _migrate(url)
@@ -97,12 +104,11 @@ def cmd_import(args) -> int:
             try:
                 with conn.transaction():
                     experiment_id = experiments.resolve_experiment(conn, args.experiment)
-                    if experiment_id is None:
+                    created = experiment_id is None
+                    if created:
                         experiment_id = experiments.create_experiment(conn, {
                             "name": args.experiment, "variants": read.variants,
                             **({"control": args.control} if args.control else {})})
-                        _say(f"created experiment {args.experiment!r} (id {experiment_id}) "
-                             f"with variants {', '.join(read.variants)}")
                     variant_ids = {r["name"]: r["id"] for r in
                                    fetch_all(conn, "variant_names", {"experiment_id": experiment_id})}
                     rows = daily_data.validate_rows(read.rows, variant_ids, batch=True,
@@ -115,6 +121,9 @@ def cmd_import(args) -> int:
                     prefix = f"{where[0]}, line {where[1]}: " if where else ""
                     _say(f"  {prefix}{item['field']} {item['message']}")
                 return 2
+    if created:
+        _say(f"created experiment {args.experiment!r} (id {experiment_id}) "
+             f"with variants {', '.join(read.variants)}")
     for variant in read.variants:
         count = sum(1 for r in rows if r.variant == variant)
         _say(f"  {variant}: {count} days stored, {read.skipped[variant]} skipped (no conversions)")

@@ -200,7 +200,8 @@ def validate_rows(raw_rows: list[Any], variants: Iterable[str], *, batch: bool,
             rows.append(DailyRow(day, variant, counts["impressions"], counts["conversions"]))
     if errors:
         bad_rows = len({e.get("index") for e in errors})
-        detail = (f"{bad_rows} of {len(raw_rows)} rows are invalid; nothing was stored."
+        detail = (f"{bad_rows} of {len(raw_rows)} rows {'is' if bad_rows == 1 else 'are'} invalid; "
+                  "nothing was stored."
                   if batch else "The row is invalid; nothing was stored.")
         raise validation_problem(errors, detail)
     return rows

@@ -46,10 +46,22 @@ def variant_rows(conn, experiment: dict, window: Window) -> list[dict]:
                                                "from": window.start, "to": window.end})
 
 
+def effective_estimator(rows: list[dict], requested: str) -> str:
+    """The estimator that can be used: stratified needs a day on which every variant with data
+    was shown; without one (say, variants shown on alternate days) it falls back to pooled."""
+    if requested == "stratified" and any(r["impressions"] > 0 and r["stratified_rate"] is None
+                                         for r in rows):
+        return "pooled"
+    return requested
+
+
 def posteriors(rows: list[dict], estimator: str) -> list[beta.BetaPosterior]:
-    """The Beta posterior of every variant under the chosen estimator (both computed in SQL)."""
+    """The Beta posterior of every variant under the estimator (both computed in SQL); a
+    variant without data keeps the prior."""
     key = "stratified" if estimator == "stratified" else "posterior"
-    return [beta.BetaPosterior(row[f"{key}_alpha"], row[f"{key}_beta"]) for row in rows]
+    return [beta.BetaPosterior(row[f"{key}_alpha"], row[f"{key}_beta"])
+            if row["impressions"] > 0 else beta.BetaPosterior(row["posterior_alpha"], row["posterior_beta"])
+            for row in rows]
 
 
 def _effective_counts(rows: list[dict], estimator: str) -> tuple[list[float], list[float]]:
@@ -91,6 +103,7 @@ def allocation(conn, experiment: dict, *, algorithm: str, window: Window, estima
     """The traffic split to put live next, with the probabilities behind it."""
     settings = experiment["settings"]
     rows = variant_rows(conn, experiment, window)
+    estimator = effective_estimator(rows, estimator)
     post = posteriors(rows, estimator)
     if method == "monte_carlo":
         p_best = beta.probability_best_monte_carlo(post, draws=draws, seed=seed)
@@ -139,6 +152,7 @@ def statistics(conn, experiment: dict, *, window: Window, estimator: str, mde: f
     settings = experiment["settings"]
     level = experiment["confidence_level"]
     rows = variant_rows(conn, experiment, window)
+    estimator = effective_estimator(rows, estimator)
     post = posteriors(rows, estimator)
     p_best = beta.probability_best(post)
     losses = beta.expected_loss(post)
@@ -165,11 +179,13 @@ def statistics(conn, experiment: dict, *, window: Window, estimator: str, mde: f
             "probability_beats_control": None,
         }
         if not is_control:
-            uplift = beta.relative_uplift_interval(posterior, control, level)
-            item["uplift"] = {"estimate": posterior.mean / control.mean - 1,
-                              "lower": uplift[0] if uplift else None,
-                              "upper": uplift[1] if uplift else None}
             item["probability_beats_control"] = beta.probability_greater(posterior, control)
+            # Without data on either side the ratio would only restate the prior.
+            if has_data and rows[control_at]["impressions"] > 0:
+                uplift = beta.relative_uplift_interval(posterior, control, level)
+                item["uplift"] = {"estimate": posterior.mean / control.mean - 1,
+                                  "lower": uplift[0] if uplift else None,
+                                  "upper": uplift[1] if uplift else None}
         variants.append(item)
 
     return {
@@ -237,7 +253,13 @@ def _winner(rows, post, p_best, settings: dict, level: float) -> dict:
         answer.update(candidate=None, probability_best=None, reason="no data yet")
         return answer
     answer["value_remaining_p95"] = beta.value_remaining_quantile(post, leader, 0.95)
-    if p_best[leader] < threshold:
+    short = [r["variant"] for r in rows if r["impressions"] < max(1, settings["burn_in_impressions"])]
+    if short:
+        # A variant still in burn-in is known mostly through its prior: no verdict yet.
+        answer["reason"] = (f"burn-in is not complete: {', '.join(repr(v) for v in short)} "
+                            f"{'has' if len(short) == 1 else 'have'} fewer than "
+                            f"{max(1, settings['burn_in_impressions'])} impressions")
+    elif p_best[leader] < threshold:
         answer["reason"] = (f"the leading variant {rows[leader]['variant']!r} is best with probability "
                             f"{p_best[leader]:.4f}, below {threshold:g}")
     elif answer["value_remaining_p95"] >= bound:

@@ -8,7 +8,7 @@ from psycopg.types.json import Jsonb
 
 from .db import fetch_all, fetch_one, query
 from .errors import Problem, field_error, not_found, validation_problem
-from .schemas import SETTINGS_DEFAULTS
+from .schemas import EXPERIMENT_CREATE, EXPERIMENT_PATCH, SETTINGS_DEFAULTS, schema_errors
 
 
 def complete_settings(stored: dict | None) -> dict:
@@ -18,17 +18,21 @@ def complete_settings(stored: dict | None) -> dict:
 
 def _check_min_allocation(settings: dict, variant_count: int, field: str) -> list[dict]:
     floor = settings["min_allocation"]
+    if not isinstance(floor, (int, float)) or isinstance(floor, bool) or variant_count == 0:
+        return []  # a type error the schema check reports
     if floor * variant_count > 1 + 1e-12:
         return [field_error(field, f"{floor:g} × {variant_count} variants exceeds 100 % of the traffic; "
                                    f"use at most {1 / variant_count:.4g}")]
     return []
 
 
-def _trimmed_unique(names: list[str], field: str, taken: set[str] = frozenset()) -> tuple[list[str], list[dict]]:
+def _trimmed_unique(names, field: str, taken: set[str] = frozenset()) -> tuple[list[str], list[dict]]:
     errors, seen, cleaned = [], set(taken), []
-    for index, raw in enumerate(names):
+    for index, raw in enumerate(names if isinstance(names, list) else []):
+        if not isinstance(raw, str):
+            continue  # a type error the schema check reports
         name = raw.strip()
-        if not name:
+        if raw and not name:  # an empty string is the schema's to report
             errors.append(field_error(f"{field}[{index}]", "must not be blank"))
         elif name in seen:
             errors.append(field_error(f"{field}[{index}]", f"duplicates the variant {name!r}"))
@@ -37,17 +41,25 @@ def _trimmed_unique(names: list[str], field: str, taken: set[str] = frozenset())
     return cleaned, errors
 
 
-def create_experiment(conn: psycopg.Connection, body: dict) -> int:
-    """Insert a validated creation body; return the new id (409 when the name is taken)."""
-    name = body["name"].strip()
-    errors = [] if name else [field_error("name", "must not be blank")]
-    variants, variant_errors = _trimmed_unique(body["variants"], "variants")
+def create_experiment(conn: psycopg.Connection, body) -> int:
+    """Validate and insert a creation body; return the new id (409 when the name is taken).
+
+    Every problem is reported at once: the schema's and the checks across fields (unique
+    variants after trimming, the control among them, the floor times the number of variants).
+    """
+    errors = schema_errors(EXPERIMENT_CREATE, body)
+    if not isinstance(body, dict):
+        raise validation_problem(errors)
+    name = body.get("name").strip() if isinstance(body.get("name"), str) else ""
+    if body.get("name") and isinstance(body["name"], str) and not name:
+        errors.append(field_error("name", "must not be blank"))
+    variants, variant_errors = _trimmed_unique(body.get("variants"), "variants")
     errors += variant_errors
     control = body.get("control")
-    control = control.strip() if control is not None else variants[0]
-    if control not in variants:
-        errors.append(field_error("control", f"{control!r} is not one of the variants"))
-    settings = complete_settings(body.get("settings"))
+    if isinstance(control, str) and control.strip() not in variants and variants:
+        errors.append(field_error("control", f"{control.strip()!r} is not one of the variants"))
+    control = control.strip() if isinstance(control, str) else (variants[0] if variants else None)
+    settings = complete_settings(body.get("settings") if isinstance(body.get("settings"), dict) else None)
     errors += _check_min_allocation(settings, len(variants), "settings.min_allocation")
     if errors:
         raise validation_problem(errors)
@@ -122,8 +134,14 @@ def _present(row: dict) -> dict:
     }
 
 
-def update_experiment(conn: psycopg.Connection, experiment_id: int, body: dict) -> None:
-    """Apply a validated PATCH body: changed fields, merged settings, appended variants."""
+def update_experiment(conn: psycopg.Connection, experiment_id: int, body) -> None:
+    """Validate and apply a PATCH body: changed fields, merged settings, appended variants."""
+    if isinstance(body, dict) and "variants" in body:
+        raise validation_problem([field_error(
+            "variants", "variants cannot be replaced or removed; use add_variants to append new ones")])
+    errors = schema_errors(EXPERIMENT_PATCH, body)
+    if errors:
+        raise validation_problem(errors)
     with conn.transaction():
         current = fetch_one(conn, "lock_experiment", {"id": experiment_id})
         if current is None:

@@ -162,15 +162,18 @@ def _message(error) -> tuple[str, str]:
 _VALIDATORS: dict[int, Draft202012Validator] = {}
 
 
-def validate(schema: dict, body: Any) -> None:
-    """Raise a 422 problem listing every way ``body`` breaks ``schema``."""
+def schema_errors(schema: dict, body: Any) -> list[dict]:
+    """Every way ``body`` breaks ``schema``, as problem ``errors`` items naming the field."""
     validator = _VALIDATORS.get(id(schema))
     if validator is None:
         validator = _VALIDATORS[id(schema)] = Draft202012Validator(schema)
-    errors = []
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-        field, message = _message(error)
-        errors.append(field_error(field, message))
+    return [field_error(*_message(error)) for error in
+            sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def validate(schema: dict, body: Any) -> None:
+    """Raise a 422 problem listing every way ``body`` breaks ``schema``."""
+    errors = schema_errors(schema, body)
     if errors:
         raise validation_problem(errors)
 

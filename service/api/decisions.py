@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from .. import decisions, deployments, experiments
+from ..errors import field_error, validation_problem
 from ..schemas import ALGORITHMS, DEPLOYMENT_CREATE, validate
 from .requests import (json_body, query_choice, query_date, query_float, query_int,
                        reject_unknown_params)
@@ -33,9 +34,25 @@ def allocation(experiment_id: int):
     with _db().connection() as conn:
         experiment = experiments.experiment_core(conn, experiment_id)
         algorithm = query_choice("algorithm", experiment["algorithm"], ALGORITHMS)
+        _check_combination(algorithm, method)
         return decisions.allocation(conn, experiment, algorithm=algorithm,
                                     window=_window(conn, experiment_id), estimator=estimator,
                                     method=method, draws=draws, seed=seed, batch=batch)
+
+
+def _check_combination(algorithm: str, method: str) -> None:
+    """Parameters that the chosen algorithm or method would silently ignore are refused."""
+    given = set(request.args)
+    errors = []
+    if algorithm != "ucb" and "batch_size" in given:
+        errors.append(field_error("batch_size", "applies to algorithm=ucb only"))
+    if algorithm == "ucb" and "method" in given:
+        errors.append(field_error("method", "applies to algorithm=thompson_sampling only"))
+    if method != "monte_carlo":
+        errors += [field_error(name, "applies to method=monte_carlo only")
+                   for name in ("draws", "seed") if name in given]
+    if errors:
+        raise validation_problem(errors, "The query string is invalid.")
 
 
 @bp.get("/experiments/<int:experiment_id>/statistics")

@@ -13,6 +13,10 @@ from flask import request
 from ..errors import Problem, field_error, validation_problem
 
 
+def _query_problem(errors: list[dict]):
+    return validation_problem(errors, "The query string is invalid.")
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
@@ -52,9 +56,9 @@ def query_int(name: str, default: int | None, *, minimum: int, maximum: int) -> 
     try:
         value = int(raw)
     except ValueError:
-        raise validation_problem([field_error(name, "must be an integer")]) from None
+        raise _query_problem([field_error(name, "must be an integer")]) from None
     if not minimum <= value <= maximum:
-        raise validation_problem([field_error(name, f"must be between {minimum} and {maximum}")])
+        raise _query_problem([field_error(name, f"must be between {minimum} and {maximum}")])
     return value
 
 
@@ -66,11 +70,11 @@ def query_float(name: str, default: float | None, *, minimum: float, maximum: fl
     try:
         value = float(raw)
     except ValueError:
-        raise validation_problem([field_error(name, "must be a number")]) from None
+        raise _query_problem([field_error(name, "must be a number")]) from None
     low_ok = value > minimum if exclusive_minimum else value >= minimum
     if not (low_ok and value <= maximum):
         bound = "greater than" if exclusive_minimum else "at least"
-        raise validation_problem([field_error(name, f"must be {bound} {minimum:g} and at most {maximum:g}")])
+        raise _query_problem([field_error(name, f"must be {bound} {minimum:g} and at most {maximum:g}")])
     return value
 
 
@@ -84,7 +88,7 @@ def query_date(name: str) -> dt.date | None:
             raise ValueError
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise validation_problem([field_error(name, "must be a real date written YYYY-MM-DD")]) from None
+        raise _query_problem([field_error(name, "must be a real date written YYYY-MM-DD")]) from None
 
 
 def query_choice(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
@@ -92,11 +96,11 @@ def query_choice(name: str, default: str | None, choices: tuple[str, ...]) -> st
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        raise validation_problem([field_error(name, "must be one of " + ", ".join(choices))])
+        raise _query_problem([field_error(name, "must be one of " + ", ".join(choices))])
     return raw
 
 
 def reject_unknown_params(*known: str) -> None:
     unknown = sorted(set(request.args) - set(known))
     if unknown:
-        raise validation_problem([field_error(name, "is not a known query parameter") for name in unknown])
+        raise _query_problem([field_error(name, "is not a known query parameter") for name in unknown])

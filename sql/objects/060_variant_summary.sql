@@ -2,13 +2,23 @@
 -- (NULL bounds are open): pooled totals, the Beta posterior from them, and the inputs of the
 -- stratified estimator with the Beta posterior it implies.
 --
--- Stratified estimator: each day is a stratum weighted by its share of all traffic (every
--- variant) in the range; a variant's rate is Σ_d w_d · c_vd / n_vd over the days it was shown,
--- with the weights renormalised over those days. Its sampling variance under a common rate p is
--- p(1 − p) · Σ_d w_d² / n_vd, so the estimate carries the information of
--- n_eff = 1 / Σ_d (w_d² / n_vd) Bernoulli trials (Kish's effective sample size). The posterior is
--- Beta(prior_alpha + rate · n_eff, prior_beta + (1 − rate) · n_eff): on [0, 1], never degenerate,
--- and identical to the pooled posterior when every day splits traffic in the same proportions.
+-- Stratified estimator: each day is a stratum. Every variant's rate is the weighted average of
+-- its daily rates, Σ_d w_d · c_vd / n_vd / Σ_d w_d, with the SAME weights for every variant, so
+-- all are measured on the same mix of days and a shift of traffic between days of different
+-- base rates cannot reverse their order (Simpson's paradox). A day's weight is the traffic it
+-- gives the comparison: w_d = K² / Σ_v (1 / n_vd) over the K variants with data in the range
+-- (the Mantel–Haenszel weight for K arms). It equals the day's total traffic when the day splits
+-- evenly, and shrinks when a variant got little that day — a day on which one variant had a
+-- single impression cannot outweigh the others — and it is 0 on days some variant missed, so a
+-- variant added later is compared on the days since it exists.
+-- Under a common rate p the estimate's variance is p(1 − p) · Σ_d w_d² / n_vd / (Σ_d w_d)²: it
+-- carries the information of n_eff = (Σ_d w_d)² / Σ_d (w_d² / n_vd) trials (Kish's effective
+-- sample size), and its posterior is Beta(prior_alpha + rate · n_eff, prior_beta +
+-- (1 − rate) · n_eff): on [0, 1], never degenerate, and exactly the pooled posterior when every
+-- day splits traffic in the same proportions. Without a day common to all variants with data the
+-- stratified columns are NULL.
+-- The sums are exact (numeric) and rounded to double precision once, so the answer does not
+-- depend on the order rows are read in: the same data give bit-identical posteriors.
 CREATE FUNCTION mab_api.variant_summary(
     p_experiment_id bigint, p_from date DEFAULT NULL, p_to date DEFAULT NULL)
 RETURNS TABLE (
@@ -29,12 +39,23 @@ RETURNS TABLE (
     stratified_beta double precision)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH days AS (
-        SELECT d.variant_id, d.date, d.impressions, d.conversions,
-               sum(d.impressions) OVER (PARTITION BY d.date)::double precision AS day_traffic
+        SELECT d.variant_id, d.date, d.impressions, d.conversions
         FROM mab.daily_data AS d
         WHERE d.experiment_id = p_experiment_id
           AND (p_from IS NULL OR d.date >= p_from)
           AND (p_to IS NULL OR d.date <= p_to)
+    ),
+    compared AS (
+        SELECT count(DISTINCT days.variant_id) FILTER (WHERE days.impressions > 0) AS k FROM days
+    ),
+    day_weights AS (
+        SELECT days.date,
+               CASE WHEN count(*) FILTER (WHERE days.impressions > 0) = compared.k
+                    THEN compared.k ^ 2 / sum(1.0 / days.impressions) FILTER (WHERE days.impressions > 0)
+                    ELSE 0
+               END AS weight
+        FROM days CROSS JOIN compared
+        GROUP BY days.date, compared.k
     ),
     per_variant AS (
         SELECT days.variant_id,
@@ -43,13 +64,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                count(*) FILTER (WHERE days.impressions > 0)::integer AS days_with_data,
                min(days.date) AS first_date,
                max(days.date) AS last_date,
-               sum(days.day_traffic * days.conversions / days.impressions)
-                   FILTER (WHERE days.impressions > 0)
-                 / sum(days.day_traffic) FILTER (WHERE days.impressions > 0) AS stratified_rate,
-               sum(days.day_traffic) FILTER (WHERE days.impressions > 0) ^ 2
-                 / sum(days.day_traffic ^ 2 / days.impressions)
-                   FILTER (WHERE days.impressions > 0) AS stratified_effective_n
+               (sum(w.weight * days.conversions / days.impressions) FILTER (WHERE w.weight > 0 AND days.impressions > 0)
+                  / nullif(sum(w.weight) FILTER (WHERE w.weight > 0 AND days.impressions > 0), 0))::double precision
+                 AS stratified_rate,
+               (sum(w.weight) FILTER (WHERE w.weight > 0 AND days.impressions > 0) ^ 2
+                  / nullif(sum(w.weight ^ 2 / days.impressions) FILTER (WHERE w.weight > 0 AND days.impressions > 0), 0)
+               )::double precision AS stratified_effective_n
         FROM days
+        JOIN day_weights AS w ON w.date = days.date
         GROUP BY days.variant_id
     )
     SELECT v.id, v.name, v.position, v.is_control,
@@ -58,9 +80,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            s.prior_alpha + coalesce(pv.conversions, 0),
            s.prior_beta + coalesce(pv.impressions - pv.conversions, 0),
            pv.stratified_rate,
-           coalesce(pv.stratified_effective_n, 0),
-           s.prior_alpha + coalesce(pv.stratified_rate * pv.stratified_effective_n, 0),
-           s.prior_beta + coalesce((1 - pv.stratified_rate) * pv.stratified_effective_n, 0)
+           pv.stratified_effective_n,
+           s.prior_alpha + pv.stratified_rate * pv.stratified_effective_n,
+           s.prior_beta + (1 - pv.stratified_rate) * pv.stratified_effective_n
     FROM mab.variants AS v
     JOIN mab_api.experiment_settings AS s ON s.experiment_id = v.experiment_id
     LEFT JOIN per_variant AS pv ON pv.variant_id = v.id

@@ -183,3 +183,13 @@ def test_deployment_history_is_recorded_and_validated(client, db):
                    422, "allocations.A")
     assert_problem(client.post(base, json={"allocations": {"A": 100}}), 422, "effective_date")
     assert db.execute("SELECT count(*) AS n FROM mab.deployments").fetchone()["n"] == before
+
+
+def test_parameters_the_choice_would_ignore_are_refused(client):
+    experiment_id = create(client)
+    base = f"/api/v1/experiments/{experiment_id}/allocation"
+    assert_problem(client.get(base + "?batch_size=100"), 422, "batch_size")
+    assert_problem(client.get(base + "?draws=5000"), 422, "draws")
+    assert_problem(client.get(base + "?method=exact&seed=3"), 422, "seed")
+    assert_problem(client.get(base + "?algorithm=ucb&method=monte_carlo"), 422, "method")
+    assert client.get(base + "?algorithm=ucb&batch_size=100").status_code == 200

@@ -77,14 +77,18 @@ def test_simpsons_paradox_stratified_favours_b(client):
 
     stratified = statistics(client, experiment_id, "?estimator=stratified")
     a, b = by_name(stratified)["A"], by_name(stratified)["B"]
-    # Both days carry half of all traffic: A = (0.10 + 0.02)/2 = 6 %, B = (0.11 + 0.025)/2 = 6.75 %.
-    # Kish: n_eff(A) = 1/(0.25/1000 + 0.25/200), n_eff(B) = 1/(0.25/1000 + 0.25/1800).
-    n_a, n_b = 1 / (0.25 / 1000 + 0.25 / 200), 1 / (0.25 / 1000 + 0.25 / 1800)
-    assert a["posterior"]["alpha"] == pytest.approx(1 + 0.06 * n_a, rel=1e-12)
-    assert a["posterior"]["beta"] == pytest.approx(1 + 0.94 * n_a, rel=1e-12)
-    assert b["posterior"]["alpha"] == pytest.approx(1 + 0.0675 * n_b, rel=1e-12)
+    # Day weights K² / Σ 1/n: day one 4 / (1/1000 + 1/1000) = 2000, day two 4 / (1/200 + 1/1800) = 720.
+    w1, w2 = 4 / (1 / 1000 + 1 / 1000), 4 / (1 / 200 + 1 / 1800)
+    rate_a = (w1 * 0.10 + w2 * 0.02) / (w1 + w2)  # 7.88 %
+    rate_b = (w1 * 0.11 + w2 * 0.025) / (w1 + w2)  # 8.75 %
+    n_a = (w1 + w2) ** 2 / (w1 ** 2 / 1000 + w2 ** 2 / 200)
+    n_b = (w1 + w2) ** 2 / (w1 ** 2 / 1000 + w2 ** 2 / 1800)
+    assert a["posterior"]["alpha"] == pytest.approx(1 + rate_a * n_a, rel=1e-12)
+    assert a["posterior"]["beta"] == pytest.approx(1 + (1 - rate_a) * n_a, rel=1e-12)
+    assert b["posterior"]["alpha"] == pytest.approx(1 + rate_b * n_b, rel=1e-12)
     assert b["probability_best"] > 0.5 > a["probability_best"]
     assert b["probability_beats_control"] > 0.5
+    assert stratified["estimator"] == "stratified"
     allocation = get_ok(client, f"/api/v1/experiments/{experiment_id}/allocation")
     assert allocation["estimator"] == "stratified"
     assert allocation["allocations"]["B"] > allocation["allocations"]["A"]
@@ -199,6 +203,7 @@ def test_one_arm_without_data(client):
     assert b["posterior"] == {"alpha": 1.0, "beta": 1.0, "mean": 0.5}
     # Uniform B against Beta(51, 451): P(B > A) = E[1 − p_A] = 451/502.
     assert b["probability_beats_control"] == pytest.approx(451 / 502, abs=1e-9)
+    assert b["uplift"] is None  # no data: the ratio would only restate the prior
 
 
 def test_bad_mde_is_named(client):
@@ -224,3 +229,81 @@ def test_timeseries_is_cumulative_and_dense(client):
         assert series["A"][day]["probability_best"] + series["B"][day]["probability_best"] == pytest.approx(1)
     # Day one: P(A best) for Beta(11, 91) against Beta(21, 81), by the closed form.
     assert series["A"][0]["probability_best"] == pytest.approx(closed_form_b_beats_a(21, 81, 11, 91), abs=1e-9)
+
+
+def test_variant_added_later_is_not_expected_before_it_existed(client):
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    post_rows(client, experiment_id, rows("2025-01-01", A=(1000, 10), B=(980, 10)))
+    response = client.patch(f"/api/v1/experiments/{experiment_id}", json={"add_variants": ["C"]})
+    assert response.status_code == 200
+    srm = statistics(client, experiment_id)["srm"]
+    # C was added after 2025-01-01: that day splits between A and B only, and C is left out.
+    assert srm["expected"] == pytest.approx({"A": 990, "B": 990, "C": 0})
+    chi, p = stats.chisquare([1000, 980], [990, 990])
+    assert srm["chi_square"] == pytest.approx(chi) and srm["p_value"] == pytest.approx(p)
+    assert srm["mismatch"] is False
+
+
+def test_no_winner_during_burn_in_and_no_uplift_without_data(client):
+    experiment_id = create(client, variants=("A", "B", "C"))
+    post_rows(client, experiment_id, rows("2025-01-01", A=(5000, 50), B=(5000, 400)))
+    body = statistics(client, experiment_id)
+    assert by_name(body)["B"]["probability_beats_control"] > 0.999
+    assert body["winner"]["variant"] is None
+    assert "burn-in is not complete" in body["winner"]["reason"] and "'C'" in body["winner"]["reason"]
+    assert by_name(body)["C"]["uplift"] is None
+    post_rows(client, experiment_id, rows("2025-01-01", C=(5000, 60)))
+    assert statistics(client, experiment_id)["winner"]["variant"] == "B"
+
+
+def test_posteriors_do_not_depend_on_row_order(client):
+    """The same data stored in a different order give bit-identical answers."""
+    days = [rows(f"2025-01-{d:02d}", A=(1000 + 37 * d, 11 * d + 3), B=(900 + 53 * d, 13 * d + 1)) for d in range(1, 29)]
+    first = create(client, name="forward", settings={"burn_in_impressions": 0})
+    second = create(client, name="backward", settings={"burn_in_impressions": 0})
+    for day in days:
+        post_rows(client, first, day)
+    for day in reversed(days):
+        post_rows(client, second, list(reversed(day)))
+    for path in ("allocation", "statistics"):
+        a = client.get(f"/api/v1/experiments/{first}/{path}").get_json()
+        b = client.get(f"/api/v1/experiments/{second}/{path}").get_json()
+        a.pop("experiment_id"), b.pop("experiment_id")
+        assert a == b, path
+
+
+def test_a_tiny_day_cannot_outweigh_the_rest(client):
+    """One impression on a day of heavy traffic gets almost no weight in the stratified rate."""
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    post_rows(client, experiment_id, rows("2025-01-01", A=(1, 1), B=(99999, 5000)))
+    post_rows(client, experiment_id, rows("2025-01-02", A=(50000, 2500), B=(50000, 2600)))
+    a = by_name(statistics(client, experiment_id))["A"]
+    w1, w2 = 4 / (1 / 1 + 1 / 99999), 4 / (1 / 50000 + 1 / 50000)
+    rate = (w1 * 1 + w2 * 0.05) / (w1 + w2)
+    n_eff = (w1 + w2) ** 2 / (w1 ** 2 / 1 + w2 ** 2 / 50000)
+    assert a["posterior"]["mean"] == pytest.approx((1 + rate * n_eff) / (2 + n_eff), rel=1e-9)
+    assert a["posterior"]["mean"] < 0.051
+    assert a["probability_best"] < 0.2  # 5.00 % against B's 5.20 %; the 1/1 day does not make A best
+
+
+def test_variant_added_later_is_compared_on_common_days(client):
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    for day in range(1, 11):
+        post_rows(client, experiment_id, rows(f"2025-01-{day:02d}", A=(1000, 20), B=(1000, 20)))
+    assert client.patch(f"/api/v1/experiments/{experiment_id}", json={"add_variants": ["C"]}).status_code == 200
+    for day in range(11, 21):
+        post_rows(client, experiment_id, rows(f"2025-01-{day:02d}", A=(1000, 100), B=(1000, 100), C=(1000, 100)))
+    body = statistics(client, experiment_id)
+    for item in body["variants"]:  # all three measured on days 11–20: identical
+        assert item["posterior"] == {"alpha": 1 + 1000, "beta": 1 + 9000, "mean": 1001 / 10002}
+        assert item["probability_best"] == pytest.approx(1 / 3, abs=1e-9)
+    assert body["winner"]["variant"] is None
+
+
+def test_no_common_day_falls_back_to_pooled(client):
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    post_rows(client, experiment_id, rows("2025-01-01", A=(1000, 20)))
+    post_rows(client, experiment_id, rows("2025-01-02", B=(1000, 30)))
+    body = statistics(client, experiment_id)
+    assert body["estimator"] == "pooled"
+    assert by_name(body)["B"]["posterior"] == {"alpha": 31, "beta": 971, "mean": 31 / 1002}

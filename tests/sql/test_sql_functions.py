@@ -88,11 +88,12 @@ def test_variant_summary_pooled_and_stratified(db):
     a = rows["A"]
     assert (a["impressions"], a["conversions"], a["days_with_data"]) == (1200, 104, 2)
     assert (a["posterior_alpha"], a["posterior_beta"]) == (2 + 104, 3 + 1096)
-    assert a["stratified_rate"] == pytest.approx(0.5 * 0.1 + 0.5 * 0.02, rel=1e-14)
-    n_eff = 1 / (0.25 / 1000 + 0.25 / 200)
+    w1, w2 = 4 / (1 / 1000 + 1 / 1000), 4 / (1 / 200 + 1 / 1800)
+    assert a["stratified_rate"] == pytest.approx((w1 * 0.1 + w2 * 0.02) / (w1 + w2), rel=1e-14)
+    n_eff = (w1 + w2) ** 2 / (w1 ** 2 / 1000 + w2 ** 2 / 200)
     assert a["stratified_effective_n"] == pytest.approx(n_eff, rel=1e-14)
-    assert a["stratified_alpha"] == pytest.approx(2 + 0.06 * n_eff, rel=1e-14)
-    # A date range keeps day one only: both days' weights collapse to that day.
+    assert a["stratified_alpha"] == pytest.approx(2 + a["stratified_rate"] * n_eff, rel=1e-14)
+    # A date range keeps day one only: the stratified answer is that day's.
     first = {r["variant"]: r for r in db.execute(
         "SELECT * FROM mab_api.variant_summary(%s, NULL, '2025-01-01')", (experiment_id,))}
     assert first["B"]["stratified_rate"] == pytest.approx(0.11)
