@@ -44,8 +44,19 @@ def test_small_expected_counts_are_not_tested():
 
 
 def test_single_variant_and_invalid_input():
-    assert sample_ratio_mismatch([10], [10.0]).reason == "fewer than two variants"
+    assert sample_ratio_mismatch([10], [10.0]).reason == "fewer than two variants were meant to get traffic"
     with pytest.raises(ValueError):
         sample_ratio_mismatch([10, 10], [10.0])
     with pytest.raises(ValueError):
         sample_ratio_mismatch([10, 10], [5.0, 5.0])  # expected counts do not add up
+
+
+def test_variant_deployed_at_zero_percent():
+    # Left out when it got nothing: the test runs on the other two (one degree of freedom).
+    result = sample_ratio_mismatch([480, 520, 0], [500.0, 500.0, 0.0], names=["A", "B", "C"])
+    chi, p = stats.chisquare([480, 520], [500.0, 500.0])
+    assert result.chi_square == pytest.approx(chi) and result.p_value == pytest.approx(p)
+    # Traffic where none was meant to go is a mismatch outright.
+    result = sample_ratio_mismatch([480, 510, 10], [500.0, 500.0, 0.0], names=["A", "B", "C"])
+    assert result.mismatch is True and result.p_value == 0.0 and result.chi_square is None
+    assert "C" in result.reason
