@@ -9,10 +9,16 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import config, errors
 from .db import Database
 from .jsonio import StrictJSONProvider
+
+
+class ExperimentIdConverter(IntegerConverter):
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**63 - 1)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -36,6 +42,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     database.open()
     app.extensions["mab_db"] = database
 
+    # Experiment ids are bigint: a larger number in a URL names no experiment (404), rather
+    # than reaching the database as an out-of-range value.
+    app.url_map.converters["experiment_id"] = ExperimentIdConverter
     errors.register(app)
     from .api import data, decisions, docs, experiments, health
     app.register_blueprint(health.bp)

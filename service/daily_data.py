@@ -22,6 +22,9 @@ from .schemas import MAX_COUNT
 
 CSV_COLUMNS = ("date", "variant", "impressions", "conversions")
 MODES = ("replace", "add")
+# Older dates are typos (0025 for 2025); refusing them also bounds the calendar the daily
+# series spans.
+EARLIEST_DATE = dt.date(1970, 1, 1)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 # Deadlocks can only come from two batches touching the same days in a different order, which
@@ -65,6 +68,13 @@ def rows_from_csv(text: str) -> tuple[list[dict | MalformedCsvRow], list[int]]:
     """(rows, line numbers) of a CSV body with the header date,variant,impressions,conversions
     (columns in any order); every value is the cell's trimmed text."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _read_csv(reader)
+    except csv.Error as exc:  # a runaway quoted cell, a NUL byte
+        raise validation_problem([field_error("body", f"line {reader.line_num}: {exc}")]) from None
+
+
+def _read_csv(reader) -> tuple[list[dict | MalformedCsvRow], list[int]]:
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
         raise validation_problem([field_error("body", "is empty; expected a header line "
@@ -130,6 +140,8 @@ def _date(value: Any, latest: dt.date) -> tuple[dt.date | None, str | None]:
         return None, f"{value} is not a real date"
     if day > latest:
         return None, f"is more than a day in the future (latest accepted: {latest.isoformat()})"
+    if day < EARLIEST_DATE:
+        return None, f"is before {EARLIEST_DATE.isoformat()}, the earliest date accepted"
     return day, None
 
 

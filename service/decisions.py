@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg
 
 from .db import fetch_all, fetch_one
+from .errors import Problem, field_error
 from .stats import allocation as alloc
 from .stats import beta, power, srm, ucb
 
@@ -37,7 +38,8 @@ def resolve_window(conn: psycopg.Connection, experiment_id: int, as_of: dt.date 
     end = as_of or fetch_one(conn, "latest_data_date", {"experiment_id": experiment_id, "to": None})["latest"]
     if end is None:
         return Window(None, as_of)
-    return Window(end - dt.timedelta(days=window_days - 1), end)
+    start = end - dt.timedelta(days=window_days - 1) if end.toordinal() > window_days else dt.date.min
+    return Window(start, end)
 
 
 def variant_rows(conn, experiment: dict, window: Window) -> list[dict]:
@@ -270,18 +272,40 @@ def _winner(rows, post, p_best, settings: dict, level: float) -> dict:
     return answer
 
 
-def timeseries(conn, experiment: dict) -> dict:
+# Exact P(best) for every day costs about a millisecond per variant and day; above this many
+# variant-days the series uses seeded Monte Carlo (deterministic, ±0.01), which is plenty for a
+# chart, and says so.
+EXACT_SERIES_BUDGET = 5000
+SERIES_DRAWS = 4000
+MAX_SERIES_DAYS = 3660
+
+
+def timeseries(conn, experiment: dict, start: dt.date | None, end: dt.date | None) -> dict:
     """Per variant and day: counts, running totals, cumulative rate with its Wilson interval and
-    the cumulative probability that the variant is best (pooled posterior up to that day)."""
-    rows = fetch_all(conn, "daily_series", {"experiment_id": experiment["id"]})
+    the cumulative probability that the variant is best (pooled posterior up to that day), among
+    the variants with data by then (null for the others)."""
+    span = fetch_one(conn, "data_span", {"experiment_id": experiment["id"]})
+    first = max(d for d in (span["first_date"], start) if d is not None) if span["first_date"] else None
+    last = min(d for d in (span["last_date"], end) if d is not None) if span["last_date"] else None
+    if first and last and (last - first).days >= MAX_SERIES_DAYS:
+        raise Problem(422, "Range too long",
+                      f"The series would span {(last - first).days + 1} days; ask for at most "
+                      f"{MAX_SERIES_DAYS} with from and to.",
+                      errors=[field_error("from", f"the range may span at most {MAX_SERIES_DAYS} days")],
+                      slug="validation-failed")
+    rows = fetch_all(conn, "daily_series", {"experiment_id": experiment["id"], "from": start, "to": end})
     by_date: dict[dt.date, list[dict]] = {}
     for row in rows:
         by_date.setdefault(row["date"], []).append(row)
+    exact = len(rows) <= EXACT_SERIES_BUDGET
     series: dict[str, list[dict]] = {}
     for date, day_rows in by_date.items():
-        p_best = beta.probability_best([beta.BetaPosterior(r["cumulative_alpha"], r["cumulative_beta"])
-                                        for r in day_rows])
-        for row, probability in zip(day_rows, p_best):
+        shown = [r for r in day_rows if r["cumulative_impressions"] > 0]
+        post = [beta.BetaPosterior(r["cumulative_alpha"], r["cumulative_beta"]) for r in shown]
+        p_best = (beta.probability_best(post) if exact else
+                  beta.probability_best_monte_carlo(post, draws=SERIES_DRAWS, seed=date.toordinal()))
+        probability = dict(zip((r["variant"] for r in shown), p_best))
+        for row in day_rows:
             series.setdefault(row["variant"], []).append({
                 "date": date,
                 "impressions": row["impressions"],
@@ -291,7 +315,9 @@ def timeseries(conn, experiment: dict) -> dict:
                 "cumulative_rate": row["cumulative_rate"],
                 "cumulative_interval": ({"lower": row["cumulative_lower"], "upper": row["cumulative_upper"]}
                                         if row["cumulative_impressions"] else None),
-                "probability_best": probability,
+                "probability_best": probability.get(row["variant"]),
             })
     return {"experiment_id": experiment["id"], "confidence_level": experiment["confidence_level"],
+            "from": first, "to": last, "estimator": "pooled",
+            "probability_best_method": "exact" if exact else "monte_carlo",
             "series": [{"variant": name, "points": points} for name, points in series.items()]}

@@ -29,6 +29,8 @@ def record(conn: psycopg.Connection, experiment_id: int, body: dict) -> dict:
     for name, percent in body["allocations"].items():
         if name.strip() not in known:
             errors.append(field_error(f"allocations.{name}", "is not a variant of this experiment"))
+        elif name.strip() in percents:
+            errors.append(field_error(f"allocations.{name}", f"names {name.strip()!r} a second time"))
         else:
             percents[name.strip()] = float(percent)
     total = math.fsum(percents.values())

@@ -8,12 +8,20 @@ from psycopg.types.json import Jsonb
 
 from .db import fetch_all, fetch_one, query
 from .errors import Problem, field_error, not_found, validation_problem
-from .schemas import EXPERIMENT_CREATE, EXPERIMENT_PATCH, SETTINGS_DEFAULTS, schema_errors
+from .schemas import EXPERIMENT_CREATE, EXPERIMENT_PATCH, SETTINGS, SETTINGS_DEFAULTS, schema_errors
+
+
+_INTEGER_SETTINGS = {name for name, spec in SETTINGS["properties"].items() if "integer" in spec["type"]}
 
 
 def complete_settings(stored: dict | None) -> dict:
-    """Stored settings over the defaults, so that settings added later have values too."""
-    return {**SETTINGS_DEFAULTS, **(stored or {})}
+    """Stored settings over the defaults, so that settings added later have values too.
+    Whole numbers sent as 7.0 (valid JSON Schema integers) are kept as integers."""
+    settings = {**SETTINGS_DEFAULTS, **(stored or {})}
+    for name in _INTEGER_SETTINGS:
+        if isinstance(settings[name], float) and settings[name].is_integer():
+            settings[name] = int(settings[name])
+    return settings
 
 
 def _check_min_allocation(settings: dict, variant_count: int, field: str) -> list[dict]:

@@ -115,7 +115,9 @@ _PATHS = {
     "/api/v1/experiments/{experiment_id}/timeseries": {
         "parameters": [_EXPERIMENT_ID],
         "get": {"summary": "Daily and cumulative series per variant",
-                "responses": {**_ok("Timeseries", "The series"), **_problems(404, 503)}},
+                "parameters": [_query("from", _DATE, "First day shown, inclusive (totals still run from the start)."),
+                               _query("to", _DATE, "Last day shown, inclusive.")],
+                "responses": {**_ok("Timeseries", "The series"), **_problems(404, 422, 503)}},
     },
 }
 

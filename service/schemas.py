@@ -33,9 +33,9 @@ SETTINGS = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "prior_alpha": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e6, "default": 1.0,
+        "prior_alpha": {"type": "number", "minimum": 0.05, "maximum": 1e6, "default": 1.0,
                         "description": "Beta prior alpha (pseudo-conversions). Default 1: Beta(1, 1), uniform."},
-        "prior_beta": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e6, "default": 1.0,
+        "prior_beta": {"type": "number", "minimum": 0.05, "maximum": 1e6, "default": 1.0,
                        "description": "Beta prior beta (pseudo-non-conversions)."},
         "min_allocation": {"type": "number", "minimum": 0, "maximum": 0.5, "default": 0.01,
                            "description": "Floor f of every variant's traffic share; K·f must not exceed 1."},
@@ -346,9 +346,15 @@ STATISTICS = {
 }
 
 TIMESERIES = {
-    "type": "object", "required": ["experiment_id", "confidence_level", "series"],
+    "type": "object",
+    "required": ["experiment_id", "confidence_level", "from", "to", "estimator", "probability_best_method",
+                 "series"],
     "properties": {
         "experiment_id": {"type": "integer"}, "confidence_level": {"type": "number"},
+        "from": _DATE_OR_NULL, "to": _DATE_OR_NULL,
+        "estimator": {"const": "pooled", "description": "The series shows the cumulative pooled data."},
+        "probability_best_method": {"enum": ["exact", "monte_carlo"],
+                                    "description": "Monte Carlo (seeded, 4000 draws) above 5000 variant-days."},
         "series": {"type": "array", "items": {
             "type": "object", "required": ["variant", "points"],
             "properties": {"variant": {"type": "string"}, "points": {"type": "array", "items": {
@@ -361,7 +367,8 @@ TIMESERIES = {
                                "cumulative_impressions": {"type": "integer"},
                                "cumulative_conversions": {"type": "integer"},
                                "cumulative_rate": _NUMBER_OR_NULL, "cumulative_interval": _BOUNDS,
-                               "probability_best": {"type": "number"}}}}}}},
+                               "probability_best": {**_NUMBER_OR_NULL,
+                                                    "description": "null before the variant has data"}}}}}}},
     },
 }
 

@@ -8,9 +8,9 @@ import io
 from flask import Blueprint, Response, current_app, request
 
 from .. import daily_data, experiments
-from ..db import fetch_all
-from ..errors import Problem
-from .requests import (body_bytes, json_body, query_choice, query_date, reject_unknown_params,
+from ..db import fetch_all, fetch_one
+from ..errors import Problem, field_error, not_found, validation_problem
+from .requests import (body_text, json_body, query_choice, query_date, reject_unknown_params,
                        require_content_type)
 
 bp = Blueprint("data", __name__)
@@ -20,24 +20,21 @@ def _db():
     return current_app.extensions["mab_db"]
 
 
-@bp.post("/experiments/<int:experiment_id>/data")
+@bp.post("/experiments/<experiment_id:experiment_id>/data")
 def write(experiment_id: int):
     reject_unknown_params("mode")
     mode = query_choice("mode", "replace", daily_data.MODES)
     mimetype = require_content_type("application/json", "text/csv")
     if mimetype == "text/csv":
-        try:
-            text = body_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise Problem(400, "Malformed CSV", "The CSV body is not UTF-8 text.",
-                          slug="malformed-csv") from None
-        raw_rows, lines = daily_data.rows_from_csv(text)
+        raw_rows, lines = daily_data.rows_from_csv(body_text())
         batch = True
     else:
         raw_rows, batch = daily_data.rows_from_json(json_body())
         lines = None
     with _db().connection() as conn:
-        experiment = experiments.experiment_core(conn, experiment_id)
+        experiment = fetch_one(conn, "share_lock_experiment", {"id": experiment_id})
+        if experiment is None:
+            raise not_found(f"Experiment {experiment_id}")
         if experiment["status"] == "archived":
             raise Problem(409, "Experiment archived",
                           f"Experiment {experiment_id} is archived and takes no more data; "
@@ -50,13 +47,18 @@ def write(experiment_id: int):
             "replaced": result.replaced, "added": result.added}
 
 
-@bp.get("/experiments/<int:experiment_id>/data")
+@bp.get("/experiments/<experiment_id:experiment_id>/data")
 def read(experiment_id: int):
     reject_unknown_params("from", "to", "variant")
     start, end = query_date("from"), query_date("to")
     variant = request.args.get("variant") or None
     with _db().connection() as conn:
         experiments.experiment_core(conn, experiment_id)
+        names = [r["name"] for r in fetch_all(conn, "variant_names", {"experiment_id": experiment_id})]
+        if variant is not None and variant not in names:
+            raise validation_problem([field_error("variant", f"{variant!r} is not a variant of this "
+                                                             f"experiment (variants: {', '.join(names)})")],
+                                     "The query string is invalid.")
         rows = fetch_all(conn, "daily_rows", {"experiment_id": experiment_id, "from": start,
                                               "to": end, "variant": variant})
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":

@@ -22,7 +22,7 @@ def _window(conn, experiment_id: int) -> decisions.Window:
                                     query_int("window_days", None, minimum=1, maximum=36600))
 
 
-@bp.get("/experiments/<int:experiment_id>/allocation")
+@bp.get("/experiments/<experiment_id:experiment_id>/allocation")
 def allocation(experiment_id: int):
     reject_unknown_params("algorithm", "as_of", "window_days", "estimator", "method", "draws",
                           "seed", "batch_size")
@@ -55,7 +55,7 @@ def _check_combination(algorithm: str, method: str) -> None:
         raise validation_problem(errors, "The query string is invalid.")
 
 
-@bp.get("/experiments/<int:experiment_id>/statistics")
+@bp.get("/experiments/<experiment_id:experiment_id>/statistics")
 def statistics(experiment_id: int):
     reject_unknown_params("as_of", "window_days", "estimator", "mde")
     estimator = query_choice("estimator", "stratified", decisions.ESTIMATORS)
@@ -66,15 +66,16 @@ def statistics(experiment_id: int):
                                     estimator=estimator, mde=mde)
 
 
-@bp.get("/experiments/<int:experiment_id>/timeseries")
+@bp.get("/experiments/<experiment_id:experiment_id>/timeseries")
 def timeseries(experiment_id: int):
-    reject_unknown_params()
+    reject_unknown_params("from", "to")
+    start, end = query_date("from"), query_date("to")
     with _db().connection() as conn:
         experiment = experiments.experiment_core(conn, experiment_id)
-        return decisions.timeseries(conn, experiment)
+        return decisions.timeseries(conn, experiment, start, end)
 
 
-@bp.post("/experiments/<int:experiment_id>/allocations")
+@bp.post("/experiments/<experiment_id:experiment_id>/allocations")
 def record_deployment(experiment_id: int):
     body = json_body()
     validate(DEPLOYMENT_CREATE, body)
@@ -84,7 +85,7 @@ def record_deployment(experiment_id: int):
     return created, 201, {"Location": url_for(".deployment_history", experiment_id=experiment_id)}
 
 
-@bp.get("/experiments/<int:experiment_id>/allocations")
+@bp.get("/experiments/<experiment_id:experiment_id>/allocations")
 def deployment_history(experiment_id: int):
     reject_unknown_params()
     with _db().connection() as conn:

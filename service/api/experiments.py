@@ -35,13 +35,13 @@ def list_():
     return {"experiments": page, "total": total, "limit": limit, "offset": offset}
 
 
-@bp.get("/experiments/<int:experiment_id>")
+@bp.get("/experiments/<experiment_id:experiment_id>")
 def read(experiment_id: int):
     with _db().connection() as conn:
         return experiments.get_experiment(conn, experiment_id)
 
 
-@bp.patch("/experiments/<int:experiment_id>")
+@bp.patch("/experiments/<experiment_id:experiment_id>")
 def change(experiment_id: int):
     body = json_body()
     with _db().connection() as conn:

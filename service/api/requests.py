@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from typing import Any
 
 from flask import request
 
 from ..errors import Problem, field_error, validation_problem
+
+_DIGITS = re.compile(r"^[0-9]+$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def _query_problem(errors: list[dict]):
@@ -38,25 +42,73 @@ def require_content_type(*allowed: str) -> str:
     return mimetype
 
 
+def _text_errors(value: Any, path: str = "") -> list[dict]:
+    """Strings PostgreSQL cannot store: NUL characters and unpaired UTF-16 surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [field_error(path or "body", "must not contain NUL characters")]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [field_error(path or "body", "is not valid Unicode (unpaired surrogate)")]
+        return []
+    if isinstance(value, list):
+        return [e for i, item in enumerate(value) for e in _text_errors(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        errors = []
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            key_errors = _text_errors(key, path or "body")
+            errors += key_errors or _text_errors(item, where)
+        return errors
+    return []
+
+
 def json_body() -> Any:
-    """The parsed JSON body; 415 for another content type, 400 for malformed JSON."""
+    """The parsed JSON body; 415 for another content type, 400 for malformed JSON, 422 for
+    strings that cannot be stored."""
     require_content_type("application/json")
     data = body_bytes()
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}",
+        body = json.loads(data.decode("utf-8-sig"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise Problem(400, "Malformed JSON", f"The body is not valid JSON: {reason}",
                       errors=[field_error("body", "is not valid JSON")], slug="malformed-json") from None
+    errors = _text_errors(body)
+    if errors:
+        raise validation_problem(errors)
+    return body
+
+
+def body_text() -> str:
+    """The body decoded with the request's charset (UTF-8 when it names none)."""
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return body_bytes().decode(charset)
+    except LookupError:
+        raise Problem(415, "Unsupported media type", f"Unknown charset {charset!r}.",
+                      slug="unsupported-media-type") from None
+    except UnicodeDecodeError:
+        raise Problem(400, "Malformed body", f"The body is not valid {charset} text.",
+                      slug="malformed-body") from None
+
+
+def _single(name: str) -> str | None:
+    """The value of a query parameter given at most once."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise _query_problem([field_error(name, "is given more than once")])
+    return values[0] if values else None
 
 
 def query_int(name: str, default: int | None, *, minimum: int, maximum: int) -> int | None:
-    raw = request.args.get(name)
+    raw = _single(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _query_problem([field_error(name, "must be an integer")]) from None
+    if not _DIGITS.match(raw.removeprefix("-")):
+        raise _query_problem([field_error(name, "must be an integer")])
+    value = int(raw)
     if not minimum <= value <= maximum:
         raise _query_problem([field_error(name, f"must be between {minimum} and {maximum}")])
     return value
@@ -64,13 +116,15 @@ def query_int(name: str, default: int | None, *, minimum: int, maximum: int) -> 
 
 def query_float(name: str, default: float | None, *, minimum: float, maximum: float,
                 exclusive_minimum: bool = False) -> float | None:
-    raw = request.args.get(name)
+    raw = _single(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = float(raw) if _NUMBER.match(raw) else math.nan
     except ValueError:
-        raise _query_problem([field_error(name, "must be a number")]) from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise _query_problem([field_error(name, "must be a number")])
     low_ok = value > minimum if exclusive_minimum else value >= minimum
     if not (low_ok and value <= maximum):
         bound = "greater than" if exclusive_minimum else "at least"
@@ -79,7 +133,7 @@ def query_float(name: str, default: float | None, *, minimum: float, maximum: fl
 
 
 def query_date(name: str) -> dt.date | None:
-    raw = request.args.get(name)
+    raw = _single(name)
     if raw is None or raw == "":
         return None
     try:
@@ -92,7 +146,7 @@ def query_date(name: str) -> dt.date | None:
 
 
 def query_choice(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
-    raw = request.args.get(name)
+    raw = _single(name)
     if raw is None or raw == "":
         return default
     if raw not in choices:

@@ -46,7 +46,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            (mab_api.wilson_interval(r.cumulative_conversions, r.cumulative_impressions,
                                     s.confidence_level)).upper,
            s.prior_alpha + r.cumulative_conversions,
-           s.prior_beta + r.cumulative_impressions - r.cumulative_conversions
+           s.prior_beta + (r.cumulative_impressions - r.cumulative_conversions)
     FROM running AS r
     JOIN mab_api.experiment_settings AS s ON s.experiment_id = p_experiment_id
     ORDER BY r.date, r.position

@@ -17,7 +17,7 @@ SELECT e.id AS experiment_id,
        (mab_api.wilson_interval(t.conversions, t.impressions, e.confidence_level)).lower AS wilson_lower,
        (mab_api.wilson_interval(t.conversions, t.impressions, e.confidence_level)).upper AS wilson_upper,
        s.prior_alpha + t.conversions AS posterior_alpha,
-       s.prior_beta + t.impressions - t.conversions AS posterior_beta
+       s.prior_beta + (t.impressions - t.conversions) AS posterior_beta
 FROM mab.experiments AS e
 JOIN mab_api.variant_totals AS t ON t.experiment_id = e.id
 JOIN mab_api.experiment_settings AS s ON s.experiment_id = e.id;

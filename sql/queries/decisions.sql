@@ -14,15 +14,23 @@ WHERE experiment_id = %(experiment_id)s AND (%(to)s::date IS NULL OR date <= %(t
 
 -- name: recent_traffic
 -- Average daily impressions per variant over the last %(days)s dates with data up to %(to)s.
-SELECT * FROM mab_api.recent_traffic(%(experiment_id)s, %(to)s::date, %(days)s);
+SELECT * FROM mab_api.recent_traffic(%(experiment_id)s, %(to)s::date, %(days)s::integer);
 
 -- name: expected_traffic
 -- Observed and deployment-expected impressions per variant over an inclusive date range.
 SELECT * FROM mab_api.expected_traffic(%(experiment_id)s, %(from)s::date, %(to)s::date);
 
 -- name: daily_series
--- Per variant and day: counts, running totals, cumulative rate, Wilson bounds, posterior.
-SELECT * FROM mab_api.daily_series(%(experiment_id)s);
+-- Per variant and day from %(from)s to %(to)s (inclusive, NULL: open): counts, running totals
+-- since the first day, cumulative rate, Wilson bounds, posterior.
+SELECT * FROM mab_api.daily_series(%(experiment_id)s)
+WHERE (%(from)s::date IS NULL OR date >= %(from)s::date)
+  AND (%(to)s::date IS NULL OR date <= %(to)s::date);
+
+-- name: data_span
+-- First and last day with data of an experiment.
+SELECT min(date) AS first_date, max(date) AS last_date FROM mab.daily_data
+WHERE experiment_id = %(experiment_id)s;
 
 -- name: insert_deployment
 -- Records a split put live from %(effective_date)s; returns its id and creation time.

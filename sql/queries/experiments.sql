@@ -90,3 +90,8 @@ UPDATE mab.experiments
 SET description = %(description)s, algorithm = %(algorithm)s, status = %(status)s,
     confidence_level = %(confidence_level)s, settings = %(settings)s, updated_at = now()
 WHERE id = %(id)s;
+
+-- name: share_lock_experiment
+-- The experiment's status, locked against changes (not against other writers of data) until
+-- the end of the transaction, so that archiving waits for writes in flight and then stops them.
+SELECT status FROM mab.experiments WHERE id = %(id)s FOR SHARE;

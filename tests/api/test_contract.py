@@ -54,7 +54,7 @@ def test_openapi_document_covers_every_route(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "docs.openapi"):
             continue
-        path = re.sub(r"<int:(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         served |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == declared
     # Request bodies point at the very declarations the API validates against.

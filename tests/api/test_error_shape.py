@@ -8,7 +8,7 @@ from .support import assert_problem, create
 
 
 def _concrete(rule: str, experiment_id: int) -> str:
-    return re.sub(r"<int:experiment_id>", str(experiment_id), rule)
+    return re.sub(r"<experiment_id:experiment_id>", str(experiment_id), rule)
 
 
 def test_every_route_gives_problem_json_for_unknown_experiments_and_bad_methods(app, client):
@@ -17,7 +17,7 @@ def test_every_route_gives_problem_json_for_unknown_experiments_and_bad_methods(
     assert len(rules) >= 10
     for rule in rules:
         path = _concrete(rule.rule, experiment_id)
-        if "<int:experiment_id>" in rule.rule:
+        if "<experiment_id:experiment_id>" in rule.rule:
             missing = _concrete(rule.rule, 987654)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 kwargs = {"json": {}} if method in ("POST", "PATCH") else {}
