@@ -120,3 +120,28 @@ def test_timeseries_before_a_variant_existed_and_its_range(client):
     assert points["A"][0]["cumulative_impressions"] == 200  # running totals still start at day one
     post_rows(client, experiment_id, rows("2010-01-01", A=(1, 0)))
     assert_problem(client.get(f"/api/v1/experiments/{experiment_id}/timeseries"), 422, "from")
+
+
+def test_counts_at_the_bigint_limit_still_get_answers(client):
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    top = 2**63 - 1
+    post_rows(client, experiment_id, rows("2025-01-01", A=(top, 0), B=(top, 1)))
+    for path in ("allocation", "allocation?algorithm=ucb", "allocation?estimator=pooled", "statistics",
+                 "timeseries"):
+        response = client.get(f"/api/v1/experiments/{experiment_id}/{path}")
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+    body = get_ok(client, f"/api/v1/experiments/{experiment_id}/allocation?estimator=pooled")
+    assert sum(body["allocations"].values()) == 100
+    assert sum(body["probability_best"].values()) == pytest.approx(1, abs=1e-9)
+
+
+def test_a_floor_below_one_percent_never_rounds_to_zero(client):
+    names = [f"v{k:02d}" for k in range(50)]
+    experiment_id = create(client, variants=names, settings={"min_allocation": 0.004, "burn_in_impressions": 0})
+    post_rows(client, experiment_id, [
+        {"date": "2025-01-01", "variant": name, "impressions": 1000, "conversions": 10 + k}
+        for k, name in enumerate(names)])
+    body = get_ok(client, f"/api/v1/experiments/{experiment_id}/allocation")
+    assert min(body["weights"].values()) >= 0.004 - 1e-12
+    assert min(body["allocations"].values()) >= 1
+    assert sum(body["allocations"].values()) == 100

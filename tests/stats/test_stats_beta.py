@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 
 import numpy as np
 import pytest
-from scipy import integrate, special, stats
+from scipy import integrate, optimize, special, stats
 
 from service.stats.beta import (
     BetaPosterior,
@@ -94,18 +95,19 @@ def miller_recurrence(a_a, b_a, a_b, b_b):
     each factor an O(1) ratio computed to full precision.
     """
     k = np.arange(int(a_a), dtype=float)
-    log_t0 = math.fsum(np.log1p(-b_b / (b_a + b_b + k)))
+    log_t0 = math.fsum(np.log1p(-b_b / (b_a + b_b + k)).tolist())
     i = np.arange(int(a_b) - 1, dtype=float)
     log_ratios = np.log((a_a + i) / (1 + i)) + np.log1p(-(a_a + b_a) / (a_a + b_a + b_b + i))
     # ln T_i = ln T_0 + Σ_{j<i} ln ratio_j runs from about −7e5 up to O(1): a plain running sum
-    # would drift by ~1e-8.  Offsets of blocks are summed exactly (math.fsum) instead, and
-    # only short in-block running sums are left to ordinary floating point.
+    # would drift by ~1e-8.  Offsets of blocks are summed exactly (math.fsum within a block,
+    # exact rationals across blocks) instead, and only short in-block running sums are left
+    # to ordinary floating point.
     logs = [np.array([log_t0])]
-    block_sums = [log_t0]
+    offset = Fraction(log_t0)
     for start in range(0, len(log_ratios), 1000):
         block = log_ratios[start : start + 1000]
-        logs.append(math.fsum(block_sums) + np.cumsum(block))
-        block_sums.append(math.fsum(block))
+        logs.append(float(offset) + np.cumsum(block))
+        offset += Fraction(math.fsum(block.tolist()))
     logs = np.concatenate(logs)
     top = logs.max()
     return math.exp(top) * math.fsum(np.exp(logs - top))
@@ -437,3 +439,294 @@ def test_relative_uplift_interval_billion_impressions():
     sd = math.sqrt(1 / 1_000_000 + 1 / 1_001_000)
     assert lo == pytest.approx(math.expm1(math.log(1.001) - 1.959963984540054 * sd), abs=2e-5)
     assert hi == pytest.approx(math.expm1(math.log(1.001) + 1.959963984540054 * sd), abs=2e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# Huge counts (up to 2^63 − 1 impressions): references from exact rationals and closed forms
+# --------------------------------------------------------------------------------------------
+
+MAX_COUNT = 2**63 - 1
+
+
+def exact_moments(a, b):
+    """Mean, variance and third cumulant of Beta(a, b), exactly (the floats a, b as rationals)."""
+    a, b = Fraction(a), Fraction(b)
+    s = a + b
+    return a / s, a * b / (s * s * (s + 1)), 2 * a * b * (b - a) / (s**3 * (s + 1) * (s + 2))
+
+
+def edgeworth_greater(x, y):
+    """P(X > Y) for independent X ~ Beta(*x), Y ~ Beta(*y): normal approximation of D = X − Y
+    with exact mean and variance plus the first Edgeworth (skewness) term.  Its error is
+    O(1/min(α, β)), below 1e-11 for the parameters used here."""
+    mx, vx, kx = exact_moments(*x)
+    my, vy, ky = exact_moments(*y)
+    sd = math.sqrt(vx + vy)
+    z = float(-(mx - my) / Fraction(sd))
+    skew = float(kx - ky) / sd**3
+    cdf = special.ndtr(z) - math.exp(-z * z / 2) / math.sqrt(2 * math.pi) * skew / 6 * (z * z - 1)
+    return 1.0 - cdf
+
+
+def posterior(a, b):
+    """A posterior from (possibly huge integer) parameters, as the service builds it."""
+    return BetaPosterior(float(a), float(b))
+
+
+def huge_pairs():
+    """(control, variant) parameter pairs at 50 % and 1 % rates, 10^11 .. 2^63 − 1 impressions,
+    the variant ~0.14 standard deviations of the difference better."""
+    pairs = []
+    for n in (10**11, 10**13, 10**15, 10**17, MAX_COUNT):
+        nudge = math.isqrt(n) // 10
+        pairs.append(((n // 2 + 1, n - n // 2 + 1), (n // 2 + 1 + nudge, n - n // 2 + 1 - nudge)))
+        pairs.append(((n // 100 + 1, n - n // 100 + 1), (n // 100 + 1 + nudge // 10, n - n // 100 + 1 - nudge // 10)))
+    return pairs
+
+
+@pytest.mark.parametrize("control, variant", huge_pairs())
+def test_huge_counts_match_edgeworth_reference(control, variant):
+    c, v = posterior(*control), posterior(*variant)
+    expected = edgeworth_greater((v.alpha, v.beta), (c.alpha, c.beta))
+    got = probability_best([c, v])
+    # 1e-9 while doubles resolve the posteriors that finely; beyond 10^15 impressions a node's
+    # rounding is ~1e-7 posterior standard deviations.
+    tolerance = 1e-9 if c.alpha + c.beta <= 1e16 else 2e-8
+    assert got[1] == pytest.approx(expected, abs=tolerance)
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-14)
+    assert probability_greater(v, c) == got[1]
+
+
+def test_reviewed_failures_fifty_billion_each_side():
+    # Raised ArithmeticError ("P(best) sums to ...") or NaN before.
+    c = BetaPosterior(5e10 + 1, 5e10 + 1)
+    v = BetaPosterior(5e10 + 1 + 1000, 5e10 + 1 - 1000)
+    expected = edgeworth_greater((v.alpha, v.beta), (c.alpha, c.beta))
+    assert probability_best([c, v])[1] == pytest.approx(expected, abs=1e-9)
+
+
+def test_zero_rate_at_max_count_matches_closed_form():
+    # Beta(1, b_A) vs Beta(2, b_B): Evan Miller's sum has two terms,
+    # P(p_B > p_A) = b_A/S + b_A·b_B/(S(S+1)), S = b_A + b_B, evaluated in exact rationals; and
+    # E[max] = ∫(1 − F_A F_B) = 1/(a+1) + 2/(b+2) − 1/(a+b+2) − (b+1)/((a+b+1)(a+b+2)) with
+    # a = b_A, b = b_B (F_A = 1 − (1−x)^a, F_B = 1 − (1−x)^(b+1) − (b+1)x(1−x)^b).
+    a_arm = BetaPosterior(1 + 0, 1 + MAX_COUNT)
+    b_arm = BetaPosterior(1 + 1, 1 + MAX_COUNT - 1)
+    a, b = Fraction(a_arm.beta), Fraction(b_arm.beta)
+    s = a + b
+    greater = a / s + a * b / (s * (s + 1))
+    got = probability_best([a_arm, b_arm])
+    assert got[1] == pytest.approx(float(greater), abs=1e-12)
+    assert got[0] == pytest.approx(float(1 - greater), abs=1e-12)
+    expected_max = 1 / (a + 1) + 2 / (b + 2) - 1 / (a + b + 2) - (b + 1) / ((a + b + 1) * (a + b + 2))
+    expected = [float(expected_max - 1 / (a + 1)), float(expected_max - 2 / (b + 2))]
+    assert expected_loss([a_arm, b_arm]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_asymptotic_path_matches_exact_closed_form():
+    # min(α, β) >= 10^7 takes the CDF from Temme's expansion; Miller's closed form is exact.
+    n = 10**9
+    control, variant = from_counts(10_000_000, n), from_counts(10_004_000, n)
+    expected = miller_recurrence(control.alpha, control.beta, variant.alpha, variant.beta)
+    assert probability_greater(variant, control) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "alpha, beta", [(1e7, 1e7), (1.2e7, 9.9e8), (5e8, 5e8), (3e8, 7e9), (1e9, 1e9 + 12345.5), (2e9, 1e7)]
+)
+def test_asymptotic_cdf_matches_scipy_where_scipy_is_accurate(alpha, beta):
+    # Boost's incomplete beta is accurate to ~1e-12 up to min(α, β) ~ 1e10 (checked against
+    # high-precision quadrature while writing the module); compare the module's asymptotic
+    # CDF with it from the 1e-12 to the 1 − 1e-12 quantile.
+    from service.stats import beta as module
+
+    arm = module._arm(alpha, beta)
+    assert arm.asymptotic
+    spread = math.sqrt(1 / alpha + 1 / beta)
+    delta = np.linspace(-7.5, 7.5, 301) * spread
+    x, y, _ = module._rates(arm, delta)
+    got = np.exp(module._log_cdf(arm, delta, x, y))
+    # I_x(α, β) = 1 − I_{1−x}(β, α), taken as scipy's complement so that small values keep
+    # their relative precision for x > 1/2 too.
+    expected = np.where(x <= 0.5, special.betainc(alpha, beta, x), special.betaincc(beta, alpha, y))
+    assert np.max(np.abs(got - expected)) < 1e-10
+    lower = got < 0.5
+    assert np.max(np.abs(got[lower] / expected[lower] - 1)) < 1e-8
+
+
+@pytest.mark.parametrize("n", [10**11, 10**15, MAX_COUNT])
+def test_credible_interval_huge_counts(n):
+    # At a 50 % rate the Beta is symmetric and its excess kurtosis is −6/(n+…): the normal
+    # quantiles with the exact variance are correct to ~1e-10 of the half-width.
+    p = posterior(n // 2 + 1, n - n // 2 + 1)
+    mean, variance, _ = exact_moments(p.alpha, p.beta)
+    half = 1.959963984540054 * math.sqrt(variance)
+    lo, hi = credible_interval(p, 0.95)
+    assert (lo - float(mean)) == pytest.approx(-half, rel=1e-6)
+    assert (hi - float(mean)) == pytest.approx(half, rel=1e-6)
+
+
+def test_credible_interval_asymptotic_against_scipy():
+    posterior_ = BetaPosterior(2e7, 9.8e8)  # asymptotic path; betainc accurate here
+    lo, hi = credible_interval(posterior_, 0.9)
+    assert special.betainc(posterior_.alpha, posterior_.beta, lo) == pytest.approx(0.05, rel=1e-8)
+    assert special.betaincc(posterior_.alpha, posterior_.beta, hi) == pytest.approx(0.05, rel=1e-8)
+
+
+def normal_ratio_quantile(variant, control, q, scale_offset=0.0):
+    """r with P(p_v <= r·p_c) = q under the normal approximation of p_v − r·p_c (exact moments);
+    accurate for symmetric (50 %) posteriors with huge counts."""
+    mv, vv, _ = exact_moments(variant.alpha, variant.beta)
+    mc, vc, _ = exact_moments(control.alpha, control.beta)
+
+    def cdf(log_r):
+        r = math.exp(log_r)
+        centre = float(mv - Fraction(r) * mc)
+        return special.ndtr(-centre / math.sqrt(float(vv) + r * r * float(vc))) - q
+
+    spread = math.sqrt(float(vv / mv**2 + vc / mc**2))
+    return optimize.brentq(cdf, -20 * spread, 20 * spread, xtol=1e-22, rtol=1e-15)
+
+
+@pytest.mark.parametrize("n", [10**11, 10**15, MAX_COUNT])
+def test_relative_uplift_interval_huge_counts(n):
+    nudge = math.isqrt(n) // 10
+    control = posterior(n // 2 + 1, n - n // 2 + 1)
+    variant = posterior(n // 2 + 1 + nudge, n - n // 2 + 1 - nudge)
+    lo, hi = relative_uplift_interval(variant, control, 0.95)
+    expected_lo = math.expm1(normal_ratio_quantile(variant, control, 0.025))
+    expected_hi = math.expm1(normal_ratio_quantile(variant, control, 0.975))
+    width = expected_hi - expected_lo
+    assert lo == pytest.approx(expected_lo, abs=1e-6 * width)
+    assert hi == pytest.approx(expected_hi, abs=1e-6 * width)
+
+
+@pytest.mark.parametrize("n", [10**11, 10**15, MAX_COUNT])
+def test_value_remaining_quantile_huge_counts(n):
+    # Two arms: P((p_o − p_v)/p_v <= t) = P(p_o <= (1+t)·p_v), the ratio CDF again.
+    nudge = math.isqrt(n) // 10
+    arm = posterior(n // 2 + 1, n - n // 2 + 1)
+    better = posterior(n // 2 + 1 + nudge, n - n // 2 + 1 - nudge)
+    t = value_remaining_quantile([arm, better], 0, 0.95)
+    expected = math.expm1(normal_ratio_quantile(better, arm, 0.95))
+    assert t == pytest.approx(expected, rel=1e-6)
+
+
+def test_huge_counts_everything_finite_and_consistent():
+    # Random configurations from 10^3 to 2^63 − 1 impressions, rates from 1e-12 to 1 − 1e-6,
+    # priors 0.05, 0.5 and 1: no exception, no NaN, values in [0, 1] summing to 1, expected
+    # losses >= 0 whose differences are the differences of the means, and
+    # value_remaining_cdf(·, 0) = P(best) on an independent grid.
+    rng = np.random.default_rng(20240602)
+    for _ in range(40):
+        k = int(rng.integers(2, 5))
+        n = min(MAX_COUNT, int(10 ** rng.uniform(3, 19)))
+        rate = float(rng.choice([1e-12, 1e-6, 0.01, 0.3, 0.5, 0.999999]))
+        prior = float(rng.choice([0.05, 0.5, 1.0]))
+        sd = math.sqrt(n * rate * (1 - rate))
+        arms = []
+        for _ in range(k):
+            c = int(max(0, min(n, round(n * rate + rng.standard_normal() * sd))))
+            arms.append(BetaPosterior(prior + c, prior + (n - c)))
+        best = probability_best(arms)
+        assert all(0.0 <= p <= 1.0 for p in best)
+        assert math.fsum(best) == pytest.approx(1.0, abs=1e-13)
+        losses = expected_loss(arms)
+        assert all(math.isfinite(v) and v >= 0.0 for v in losses)
+        top = int(np.argmax(best))
+        assert value_remaining_cdf(arms, top, 0.0) == pytest.approx(best[top], abs=1e-6)
+        assert math.isfinite(value_remaining_quantile(arms, 0))
+        interval = relative_uplift_interval(arms[1], arms[0], 0.95)
+        assert interval is None or (math.isfinite(interval[0]) and interval[0] <= interval[1])
+        lo, hi = credible_interval(arms[0], 0.95)
+        assert 0.0 <= lo <= arms[0].mean <= hi <= 1.0
+
+
+def test_huge_counts_speed():
+    rng = np.random.default_rng(5)
+    n = 10**12
+    arms = [from_counts(int(n // 2 + rng.standard_normal() * 5e5), n) for _ in range(50)]
+    start = time.perf_counter()
+    probability_best(arms)
+    assert time.perf_counter() - start < 2.0  # ~30 ms cold; a loose bound against regressions
+
+
+# --------------------------------------------------------------------------------------------
+# Small priors (the service allows priors down to 0.05)
+# --------------------------------------------------------------------------------------------
+
+
+def logit_quad_probability_best(posteriors, k):
+    """∫ f_k(s) Π_{j≠k} F_j(s) ds over logit space s ∈ [−700, 700] by QUADPACK (the density
+    x^α(1−x)^β/B(α, β) has no endpoint singularity there).  Unlike quad_probability_best it
+    copes with β < 1 in the arms whose CDF is taken; the mass beyond ±700 is < 1e-15 for
+    parameters >= 0.05."""
+    a, b = posteriors[k].alpha, posteriors[k].beta
+    log_norm = special.betaln(a, b)
+    others = [p for j, p in enumerate(posteriors) if j != k]
+
+    def integrand(s):
+        log_x = -math.log1p(math.exp(-s)) if s > 0 else s - math.log1p(math.exp(s))
+        log_y = -math.log1p(math.exp(s)) if s < 0 else -s - math.log1p(math.exp(-s))
+        value = math.exp(a * log_x + b * log_y - log_norm)
+        x, y = special.expit(s), special.expit(-s)
+        for p in others:
+            value *= special.betainc(p.alpha, p.beta, x) if s <= 0 else special.betaincc(p.beta, p.alpha, y)
+        return value
+
+    quantiles = [q for p in posteriors for q in special.betaincinv(p.alpha, p.beta, [1e-6, 0.01, 0.2, 0.5, 0.8, 0.99])]
+    points = sorted({float(special.logit(q)) for q in quantiles if 0 < q < 1})
+    edges = [-700.0] + [s for s in points if -700 < s < 700] + [700.0]
+    return math.fsum(
+        integrate.quad(integrand, lo, hi, epsabs=1e-15, epsrel=1e-12, limit=500)[0] for lo, hi in zip(edges[:-1], edges[1:])
+    )
+
+
+@pytest.mark.parametrize("prior", [0.05, 0.5])
+@pytest.mark.parametrize("data", [[(30, 1000), (40, 1000)], [(1, 1), (2, 5)], [(0, 3), (40, 1000)]])
+def test_small_prior_with_a_variant_without_data(prior, data):
+    posteriors = [BetaPosterior(prior, prior)] + [BetaPosterior(prior + c, prior + n - c) for c, n in data]
+    got = probability_best(posteriors)
+    expected = [logit_quad_probability_best(posteriors, k) for k in range(len(posteriors))]
+    assert got == pytest.approx(expected, abs=1e-9)
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-14)
+    expected_max = quad_expected_max(posteriors)
+    assert expected_loss(posteriors) == pytest.approx([expected_max - p.mean for p in posteriors], abs=1e-9)
+
+
+def beta_fn_ratio(a1, b1, a0, b0):
+    """B(a1, b1) / B(a0, b0)."""
+    return math.exp(special.betaln(a1, b1) - special.betaln(a0, b0))
+
+
+@pytest.mark.parametrize("prior", [0.05, 0.5, 0.01])
+def test_small_prior_closed_forms(prior):
+    # X ~ Beta(a, a) without data; Y ~ Beta(1, d) and Z ~ Beta(1, e) (no conversions in d − 1 and
+    # e − 1 impressions under a uniform prior) have F = 1 − (1−x)^d, so
+    #   P(X > max(Y, Z)) = E[(1 − (1−X)^d)(1 − (1−X)^e)]
+    #                    = 1 − B(a, a+d)/B(a, a) − B(a, a+e)/B(a, a) + B(a, a+d+e)/B(a, a),
+    #   E[max(X, Y)] = E[X] + B(a, a+d+1) / ((d+1)·B(a, a)).
+    # With prior 0.01, X has 5e-4 of its mass above 1 − 1e-304, which is only reachable through
+    # the closed-form tail terms.
+    a, d, e = prior, 50.0, 80.0
+    x, y, z = BetaPosterior(a, a), BetaPosterior(1, d), BetaPosterior(1, e)
+    expected = 1 - beta_fn_ratio(a, a + d, a, a) - beta_fn_ratio(a, a + e, a, a) + beta_fn_ratio(a, a + d + e, a, a)
+    got = probability_best([x, y, z])
+    assert got[0] == pytest.approx(expected, abs=1e-10)
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-14)
+    assert probability_greater(x, y) == pytest.approx(1 - beta_fn_ratio(a, a + d, a, a), abs=1e-10)
+    expected_max = 0.5 + beta_fn_ratio(a, a + d + 1, a, a) / (d + 1)
+    assert expected_loss([x, y]) == pytest.approx([expected_max - x.mean, expected_max - y.mean], abs=1e-10)
+    # Y' ~ Beta(c, 1) has F = x^c: P(X > Y') = E[X^c] = B(a+c, a)/B(a, a), mass near 0 matters.
+    c = 40.0
+    assert probability_greater(x, BetaPosterior(c, 1)) == pytest.approx(beta_fn_ratio(a + c, a, a, a), abs=1e-10)
+
+
+def test_prior_one_hundredth_does_not_raise():
+    # Used to raise "P(best) sums to 0.99958...": the no-data arm's mass beyond 1 − 1e-304.
+    posteriors = [BetaPosterior(0.01, 0.01), BetaPosterior(30.01, 970.01), BetaPosterior(40.01, 960.01)]
+    got = probability_best(posteriors)
+    assert math.fsum(got) == pytest.approx(1.0, abs=1e-14)
+    assert all(math.isfinite(v) and v >= 0 for v in expected_loss(posteriors))
+    assert math.isfinite(value_remaining_quantile(posteriors, 1))
+    assert relative_uplift_interval(posteriors[0], posteriors[1], 0.95) is not None
