@@ -273,10 +273,10 @@ def _winner(rows, post, p_best, settings: dict, level: float) -> dict:
 
 
 # Exact P(best) for every day costs about a millisecond per variant and day; above this many
-# variant-days the series uses seeded Monte Carlo (deterministic, ±0.01), which is plenty for a
+# variant-days the series uses seeded Monte Carlo (deterministic, about ±0.01), plenty for a
 # chart, and says so.
 EXACT_SERIES_BUDGET = 5000
-SERIES_DRAWS = 4000
+SERIES_DRAWS = 2000
 MAX_SERIES_DAYS = 3660
 
 

@@ -354,7 +354,7 @@ TIMESERIES = {
         "from": _DATE_OR_NULL, "to": _DATE_OR_NULL,
         "estimator": {"const": "pooled", "description": "The series shows the cumulative pooled data."},
         "probability_best_method": {"enum": ["exact", "monte_carlo"],
-                                    "description": "Monte Carlo (seeded, 4000 draws) above 5000 variant-days."},
+                                    "description": "Seeded Monte Carlo (2000 draws a day) above 5000 variant-days."},
         "series": {"type": "array", "items": {
             "type": "object", "required": ["variant", "points"],
             "properties": {"variant": {"type": "string"}, "points": {"type": "array", "items": {
