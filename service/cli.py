@@ -126,7 +126,7 @@ def cmd_import(args) -> int:
              f"with variants {', '.join(read.variants)}")
     for variant in read.variants:
         count = sum(1 for r in rows if r.variant == variant)
-        _say(f"  {variant}: {count} days stored, {read.skipped[variant]} skipped (no conversions)")
+        _say(f"  {variant}: {_plural(count, 'day')} stored, {read.skipped[variant]} skipped (no conversions)")
     _say(f"experiment {experiment_id}: {stored.inserted} rows inserted, {stored.replaced} replaced, "
          f"{stored.added} added to; {sum(read.skipped.values())} rows skipped")
     print(experiment_id)

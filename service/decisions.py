@@ -180,14 +180,13 @@ def statistics(conn, experiment: dict, *, window: Window, estimator: str, mde: f
             "uplift": None,
             "probability_beats_control": None,
         }
-        if not is_control:
+        # Without data on either side a comparison would only restate the prior.
+        if not is_control and has_data and rows[control_at]["impressions"] > 0:
             item["probability_beats_control"] = beta.probability_greater(posterior, control)
-            # Without data on either side the ratio would only restate the prior.
-            if has_data and rows[control_at]["impressions"] > 0:
-                uplift = beta.relative_uplift_interval(posterior, control, level)
-                item["uplift"] = {"estimate": posterior.mean / control.mean - 1,
-                                  "lower": uplift[0] if uplift else None,
-                                  "upper": uplift[1] if uplift else None}
+            uplift = beta.relative_uplift_interval(posterior, control, level)
+            item["uplift"] = {"estimate": posterior.mean / control.mean - 1,
+                              "lower": uplift[0] if uplift else None,
+                              "upper": uplift[1] if uplift else None}
         variants.append(item)
 
     return {
@@ -247,7 +246,10 @@ def _sample_size(conn, experiment: dict, window: Window, rows: list[dict], contr
 def _winner(rows, post, p_best, settings: dict, level: float) -> dict:
     threshold = settings["winner_probability"] or level
     bound = settings["winner_value_remaining"]
-    leader = max(range(len(rows)), key=lambda i: (p_best[i], -i))
+    # The candidate is the leader among variants with data: one known only through its prior
+    # (a uniform prior has mean 50 %) leads on paper and says nothing.
+    with_data = [i for i, r in enumerate(rows) if r["impressions"] > 0] or list(range(len(rows)))
+    leader = max(with_data, key=lambda i: (p_best[i], -i))
     answer = {"variant": None, "candidate": rows[leader]["variant"],
               "probability_best": p_best[leader], "probability_threshold": threshold,
               "value_remaining_p95": None, "value_remaining_threshold": bound, "reason": None}

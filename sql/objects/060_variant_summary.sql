@@ -46,12 +46,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
           AND (p_to IS NULL OR d.date <= p_to)
     ),
     compared AS (
-        SELECT count(DISTINCT days.variant_id) FILTER (WHERE days.impressions > 0) AS k FROM days
+        SELECT count(DISTINCT days.variant_id) FILTER (WHERE days.impressions > 0)::numeric AS k FROM days
     ),
     day_weights AS (
         SELECT days.date,
                CASE WHEN count(*) FILTER (WHERE days.impressions > 0) = compared.k
-                    THEN compared.k ^ 2 / sum(1.0 / days.impressions) FILTER (WHERE days.impressions > 0)
+                    THEN compared.k * compared.k / sum(1.0 / days.impressions) FILTER (WHERE days.impressions > 0)
                     ELSE 0
                END AS weight
         FROM days CROSS JOIN compared

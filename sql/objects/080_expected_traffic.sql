@@ -3,7 +3,8 @@
 -- traffic (all variants) is split by the deployment in force that day — the latest one whose
 -- effective date is on or before it, the last recorded winning a tie — or, before the first
 -- deployment, equally among the variants that existed that day (those created with the
--- experiment, and those added on or before that day, in UTC). A variant absent from a
+-- experiment, those added on or before that day, in UTC, and any with data that day, which was
+-- evidently live: data backfilled for a variant added later). A variant absent from a
 -- deployment was meant to get none of that day's traffic. Sums are exact (numeric), so the
 -- answer does not depend on the order rows are read in.
 CREATE FUNCTION mab_api.expected_traffic(
@@ -38,7 +39,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         JOIN mab.experiments AS e ON e.id = p_experiment_id
         JOIN mab.variants AS v ON v.experiment_id = p_experiment_id
         WHERE dd.deployment_id IS NULL
-          AND (v.created_at = e.created_at OR (v.created_at AT TIME ZONE 'UTC')::date <= dd.date)
+          AND (v.created_at = e.created_at OR (v.created_at AT TIME ZONE 'UTC')::date <= dd.date
+               OR EXISTS (SELECT 1 FROM mab.daily_data AS d
+                          WHERE d.experiment_id = p_experiment_id AND d.variant_id = v.id
+                            AND d.date = dd.date AND d.impressions > 0))
     ),
     deployed AS (
         SELECT ds.variant_id, dd.traffic * ds.share::numeric AS expected

@@ -201,9 +201,10 @@ def test_one_arm_without_data(client):
     b = by_name(response.get_json())["B"]
     assert b["conversion_rate"] is None and b["confidence_interval"] is None
     assert b["posterior"] == {"alpha": 1.0, "beta": 1.0, "mean": 0.5}
-    # Uniform B against Beta(51, 451): P(B > A) = E[1 − p_A] = 451/502.
-    assert b["probability_beats_control"] == pytest.approx(451 / 502, abs=1e-9)
+    # B's prior alone makes it best with P = E[1 − p_A] for uniform B and Beta(51, 451) A: 451/502.
+    assert b["probability_best"] == pytest.approx(451 / 502, abs=1e-9)
     assert b["uplift"] is None  # no data: the ratio would only restate the prior
+    assert b["probability_beats_control"] is None
 
 
 def test_bad_mde_is_named(client):
@@ -251,6 +252,7 @@ def test_no_winner_during_burn_in_and_no_uplift_without_data(client):
     assert by_name(body)["B"]["probability_beats_control"] > 0.999
     assert body["winner"]["variant"] is None
     assert "burn-in is not complete" in body["winner"]["reason"] and "'C'" in body["winner"]["reason"]
+    assert body["winner"]["candidate"] == "B"  # C, known only through its prior, is no candidate
     assert by_name(body)["C"]["uplift"] is None
     post_rows(client, experiment_id, rows("2025-01-01", C=(5000, 60)))
     assert statistics(client, experiment_id)["winner"]["variant"] == "B"
@@ -307,3 +309,13 @@ def test_no_common_day_falls_back_to_pooled(client):
     body = statistics(client, experiment_id)
     assert body["estimator"] == "pooled"
     assert by_name(body)["B"]["posterior"] == {"alpha": 31, "beta": 971, "mean": 31 / 1002}
+
+
+def test_data_backfilled_for_a_later_variant_is_expected(client):
+    experiment_id = create(client, settings={"burn_in_impressions": 0})
+    assert client.patch(f"/api/v1/experiments/{experiment_id}", json={"add_variants": ["C"]}).status_code == 200
+    # C was added today, yet has data for 2025-01-01: it was evidently live that day.
+    post_rows(client, experiment_id, rows("2025-01-01", A=(1000, 10), B=(1010, 10), C=(990, 10)))
+    srm = statistics(client, experiment_id)["srm"]
+    assert srm["expected"] == pytest.approx({"A": 1000, "B": 1000, "C": 1000})
+    assert srm["mismatch"] is False
