@@ -109,6 +109,7 @@ def cmd_import(args) -> int:
                         experiment_id = experiments.create_experiment(conn, {
                             "name": args.experiment, "variants": read.variants,
                             **({"control": args.control} if args.control else {})})
+                    experiments.lock_for_data(conn, experiment_id)
                     variant_ids = {r["name"]: r["id"] for r in
                                    fetch_all(conn, "variant_names", {"experiment_id": experiment_id})}
                     rows = daily_data.validate_rows(read.rows, variant_ids, batch=True,

@@ -180,6 +180,19 @@ def update_experiment(conn: psycopg.Connection, experiment_id: int, body) -> Non
                                                   "control": ""})
 
 
+def lock_for_data(conn: psycopg.Connection, experiment_id: int) -> None:
+    """Hold the experiment's status until the transaction ends, and refuse data for an
+    archived experiment (409) or an unknown one (404). Writers of data do not block each other;
+    archiving waits for the writes in flight and stops later ones."""
+    row = fetch_one(conn, "share_lock_experiment", {"id": experiment_id})
+    if row is None:
+        raise not_found(f"Experiment {experiment_id}")
+    if row["status"] == "archived":
+        raise Problem(409, "Experiment archived",
+                      f"Experiment {experiment_id} is archived and takes no more data; "
+                      "PATCH its status to reopen it.", slug="experiment-archived")
+
+
 def resolve_experiment(conn: psycopg.Connection, key: str) -> int | None:
     """An experiment id from a name or a numeric id (for the CLI); None when unknown."""
     row = fetch_one(conn, "experiment_id_by_name", {"name": key.strip()})

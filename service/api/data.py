@@ -8,8 +8,8 @@ import io
 from flask import Blueprint, Response, current_app, request
 
 from .. import daily_data, experiments
-from ..db import fetch_all, fetch_one
-from ..errors import Problem, field_error, not_found, validation_problem
+from ..db import fetch_all
+from ..errors import field_error, validation_problem
 from .requests import (body_text, json_body, query_choice, query_date, reject_unknown_params,
                        require_content_type)
 
@@ -32,13 +32,7 @@ def write(experiment_id: int):
         raw_rows, batch = daily_data.rows_from_json(json_body())
         lines = None
     with _db().connection() as conn:
-        experiment = fetch_one(conn, "share_lock_experiment", {"id": experiment_id})
-        if experiment is None:
-            raise not_found(f"Experiment {experiment_id}")
-        if experiment["status"] == "archived":
-            raise Problem(409, "Experiment archived",
-                          f"Experiment {experiment_id} is archived and takes no more data; "
-                          "PATCH its status to reopen it.", slug="experiment-archived")
+        experiments.lock_for_data(conn, experiment_id)
         variant_ids = {row["name"]: row["id"]
                        for row in fetch_all(conn, "variant_names", {"experiment_id": experiment_id})}
         rows = daily_data.validate_rows(raw_rows, variant_ids, batch=batch, lines=lines)

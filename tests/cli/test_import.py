@@ -81,3 +81,13 @@ def test_import_cannot_create_a_one_variant_experiment(db_url, client, monkeypat
     assert "variants must have at least 2 items" in err
     assert "created experiment" not in err
     assert client.get("/api/v1/experiments").get_json()["total"] == 0
+
+
+def test_import_into_an_archived_experiment_is_refused(db_url, client, monkeypatch, tmp_path, capsys):
+    experiment_id = client.post("/api/v1/experiments", json={"name": "old", "variants": ["A", "B"]}).get_json()["id"]
+    assert client.patch(f"/api/v1/experiments/{experiment_id}", json={"status": "archived"}).status_code == 200
+    data = tmp_path / "long.csv"
+    data.write_text("date,variant,impressions,conversions\n2025-01-01,A,100,10\n")
+    assert _run(["import", "old", str(data)], db_url, monkeypatch) == 2
+    assert "archived" in capsys.readouterr().err
+    assert client.get(f"/api/v1/experiments/{experiment_id}").get_json()["totals"]["impressions"] == 0
