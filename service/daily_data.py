@@ -232,13 +232,14 @@ def store_rows(conn: psycopg.Connection, experiment_id: int, rows: list[DailyRow
         "dates": [r.date for r in ordered],
         "impressions": [r.impressions for r in ordered],
         "conversions": [r.conversions for r in ordered],
+        "add": mode == "add",
     }
     for attempt in range(1, _WRITE_ATTEMPTS + 1):
         try:
             with conn.transaction():
                 if mode == "add":
                     _check_sums_fit(conn, params, ordered, rows)
-                outcomes = conn.execute(query(f"upsert_daily_rows_{mode}"), params).fetchall()
+                outcomes = conn.execute(query("upsert_daily_rows"), params).fetchall()
             break
         except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
             if attempt == _WRITE_ATTEMPTS:

@@ -257,12 +257,12 @@ def _winner(rows, post, p_best, settings: dict, level: float) -> dict:
         answer.update(candidate=None, probability_best=None, reason="no data yet")
         return answer
     answer["value_remaining_p95"] = beta.value_remaining_quantile(post, leader, 0.95)
-    short = [r["variant"] for r in rows if r["impressions"] < max(1, settings["burn_in_impressions"])]
+    # A variant still in burn-in (or without data) is known mostly through its prior: no verdict.
+    needed = max(1, settings["burn_in_impressions"])
+    short = [r["variant"] for r in rows if r["impressions"] < needed]
     if short:
-        # A variant still in burn-in is known mostly through its prior: no verdict yet.
         answer["reason"] = (f"burn-in is not complete: {', '.join(repr(v) for v in short)} "
-                            f"{'has' if len(short) == 1 else 'have'} fewer than "
-                            f"{max(1, settings['burn_in_impressions'])} impressions")
+                            f"{'has' if len(short) == 1 else 'have'} fewer than {needed} impressions")
     elif p_best[leader] < threshold:
         answer["reason"] = (f"the leading variant {rows[leader]['variant']!r} is best with probability "
                             f"{p_best[leader]:.4f}, below {threshold:g}")

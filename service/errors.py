@@ -77,9 +77,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        headers = {}
-        if exc.code == 405 and exc.get_response().headers.get("Allow"):
-            headers["Allow"] = exc.get_response().headers["Allow"]
+        allow = exc.get_response().headers.get("Allow") if exc.code == 405 else None
+        headers = {"Allow": allow} if allow else {}
         return render(Problem(exc.code or 500, exc.name, exc.description, headers=headers))
 
     for error_type in UNAVAILABLE_ERRORS:

@@ -174,10 +174,8 @@ def update_experiment(conn: psycopg.Connection, experiment_id: int, body) -> Non
             "settings": Jsonb(settings),
         })
         if new_names:
-            # "" and not None: the query flags name = control, and a NULL there would store a NULL
-            # is_control (NOT NULL violation); no variant is named "".
             conn.execute(query("insert_variants"), {"experiment_id": experiment_id, "names": new_names,
-                                                  "control": ""})
+                                                  "control": None})
 
 
 def lock_for_data(conn: psycopg.Connection, experiment_id: int) -> None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from .. import daily_data, experiments
 from ..db import fetch_all
-from ..errors import field_error, validation_problem
-from .requests import (body_text, json_body, query_choice, query_date, reject_unknown_params,
-                       require_content_type)
+from ..errors import field_error
+from . import database
+from .requests import (body_text, json_body, query_choice, query_date, query_problem,
+                       reject_unknown_params, require_content_type)
 
 bp = Blueprint("data", __name__)
-
-
-def _db():
-    return current_app.extensions["mab_db"]
 
 
 @bp.post("/experiments/<experiment_id:experiment_id>/data")
@@ -31,7 +28,7 @@ def write(experiment_id: int):
     else:
         raw_rows, batch = daily_data.rows_from_json(json_body())
         lines = None
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiments.lock_for_data(conn, experiment_id)
         variant_ids = {row["name"]: row["id"]
                        for row in fetch_all(conn, "variant_names", {"experiment_id": experiment_id})}
@@ -46,13 +43,12 @@ def read(experiment_id: int):
     reject_unknown_params("from", "to", "variant")
     start, end = query_date("from"), query_date("to")
     variant = request.args.get("variant") or None
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiments.experiment_core(conn, experiment_id)
         names = [r["name"] for r in fetch_all(conn, "variant_names", {"experiment_id": experiment_id})]
         if variant is not None and variant not in names:
-            raise validation_problem([field_error("variant", f"{variant!r} is not a variant of this "
-                                                             f"experiment (variants: {', '.join(names)})")],
-                                     "The query string is invalid.")
+            raise query_problem([field_error("variant", f"{variant!r} is not a variant of this "
+                                                        f"experiment (variants: {', '.join(names)})")])
         rows = fetch_all(conn, "daily_rows", {"experiment_id": experiment_id, "from": start,
                                               "to": end, "variant": variant})
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":

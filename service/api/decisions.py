@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 
 from .. import decisions, deployments, experiments
-from ..errors import field_error, validation_problem
+from ..errors import field_error
 from ..schemas import ALGORITHMS, DEPLOYMENT_CREATE, validate
+from . import database
 from .requests import (json_body, query_choice, query_date, query_float, query_int,
-                       reject_unknown_params)
+                       query_problem, reject_unknown_params)
 
 bp = Blueprint("decisions", __name__)
-
-
-def _db():
-    return current_app.extensions["mab_db"]
 
 
 def _window(conn, experiment_id: int) -> decisions.Window:
@@ -31,7 +28,7 @@ def allocation(experiment_id: int):
     draws = query_int("draws", 10000, minimum=100, maximum=1_000_000)
     seed = query_int("seed", 0, minimum=0, maximum=2**63 - 1)
     batch = query_int("batch_size", None, minimum=1, maximum=10**12)
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiment = experiments.experiment_core(conn, experiment_id)
         algorithm = query_choice("algorithm", experiment["algorithm"], ALGORITHMS)
         _check_combination(algorithm, method)
@@ -52,7 +49,7 @@ def _check_combination(algorithm: str, method: str) -> None:
         errors += [field_error(name, "applies to method=monte_carlo only")
                    for name in ("draws", "seed") if name in given]
     if errors:
-        raise validation_problem(errors, "The query string is invalid.")
+        raise query_problem(errors)
 
 
 @bp.get("/experiments/<experiment_id:experiment_id>/statistics")
@@ -60,7 +57,7 @@ def statistics(experiment_id: int):
     reject_unknown_params("as_of", "window_days", "estimator", "mde")
     estimator = query_choice("estimator", "stratified", decisions.ESTIMATORS)
     mde = query_float("mde", 0.1, minimum=0, maximum=10, exclusive_minimum=True)
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiment = experiments.experiment_core(conn, experiment_id)
         return decisions.statistics(conn, experiment, window=_window(conn, experiment_id),
                                     estimator=estimator, mde=mde)
@@ -70,7 +67,7 @@ def statistics(experiment_id: int):
 def timeseries(experiment_id: int):
     reject_unknown_params("from", "to")
     start, end = query_date("from"), query_date("to")
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiment = experiments.experiment_core(conn, experiment_id)
         return decisions.timeseries(conn, experiment, start, end)
 
@@ -79,7 +76,7 @@ def timeseries(experiment_id: int):
 def record_deployment(experiment_id: int):
     body = json_body()
     validate(DEPLOYMENT_CREATE, body)
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiments.experiment_core(conn, experiment_id)
         created = deployments.record(conn, experiment_id, body)
     return created, 201, {"Location": url_for(".deployment_history", experiment_id=experiment_id)}
@@ -88,6 +85,6 @@ def record_deployment(experiment_id: int):
 @bp.get("/experiments/<experiment_id:experiment_id>/allocations")
 def deployment_history(experiment_id: int):
     reject_unknown_params()
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiments.experiment_core(conn, experiment_id)
         return {"experiment_id": experiment_id, "deployments": deployments.history(conn, experiment_id)}

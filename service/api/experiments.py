@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, url_for
 
 from .. import experiments
 from ..schemas import STATUSES
+from . import database
 from .requests import json_body, query_choice, query_int, reject_unknown_params
 
 bp = Blueprint("experiments", __name__)
 
 
-def _db():
-    return current_app.extensions["mab_db"]
-
-
 @bp.post("/experiments")
 def create():
     body = json_body()
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiment_id = experiments.create_experiment(conn, body)
         created = experiments.get_experiment(conn, experiment_id)
     return created, 201, {"Location": url_for(".read", experiment_id=experiment_id)}
@@ -30,20 +27,20 @@ def list_():
     limit = query_int("limit", 50, minimum=1, maximum=500)
     offset = query_int("offset", 0, minimum=0, maximum=2**31 - 1)
     status = query_choice("status", None, STATUSES)
-    with _db().connection() as conn:
+    with database().connection() as conn:
         page, total = experiments.experiment_page(conn, limit=limit, offset=offset, status=status)
     return {"experiments": page, "total": total, "limit": limit, "offset": offset}
 
 
 @bp.get("/experiments/<experiment_id:experiment_id>")
 def read(experiment_id: int):
-    with _db().connection() as conn:
+    with database().connection() as conn:
         return experiments.get_experiment(conn, experiment_id)
 
 
 @bp.patch("/experiments/<experiment_id:experiment_id>")
 def change(experiment_id: int):
     body = json_body()
-    with _db().connection() as conn:
+    with database().connection() as conn:
         experiments.update_experiment(conn, experiment_id, body)
         return experiments.get_experiment(conn, experiment_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from ..db import UNAVAILABLE_ERRORS
 from ..errors import Problem
 from ..migrate import pending_migrations
+from . import database
 
 bp = Blueprint("health", __name__)
 
@@ -19,7 +20,7 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     try:
-        with current_app.extensions["mab_db"].connection() as conn:
+        with database().connection() as conn:
             pending = pending_migrations(conn)
     except UNAVAILABLE_ERRORS:
         raise Problem(503, "Not ready", "The database cannot be reached.", slug="not-ready",

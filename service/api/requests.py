@@ -17,7 +17,8 @@ _DIGITS = re.compile(r"^[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
-def _query_problem(errors: list[dict]):
+def query_problem(errors: list[dict]):
+    """A 422 problem for invalid query parameters (nothing is stored by a query)."""
     return validation_problem(errors, "The query string is invalid.")
 
 
@@ -98,7 +99,7 @@ def _single(name: str) -> str | None:
     """The value of a query parameter given at most once."""
     values = request.args.getlist(name)
     if len(values) > 1:
-        raise _query_problem([field_error(name, "is given more than once")])
+        raise query_problem([field_error(name, "is given more than once")])
     return values[0] if values else None
 
 
@@ -107,10 +108,10 @@ def query_int(name: str, default: int | None, *, minimum: int, maximum: int) -> 
     if raw is None or raw == "":
         return default
     if not _DIGITS.match(raw.removeprefix("-")):
-        raise _query_problem([field_error(name, "must be an integer")])
+        raise query_problem([field_error(name, "must be an integer")])
     value = int(raw)
     if not minimum <= value <= maximum:
-        raise _query_problem([field_error(name, f"must be between {minimum} and {maximum}")])
+        raise query_problem([field_error(name, f"must be between {minimum} and {maximum}")])
     return value
 
 
@@ -119,16 +120,13 @@ def query_float(name: str, default: float | None, *, minimum: float, maximum: fl
     raw = _single(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = float(raw) if _NUMBER.match(raw) else math.nan
-    except ValueError:
-        value = math.nan
+    value = float(raw) if _NUMBER.match(raw) else math.nan  # 1e400 parses to inf
     if not math.isfinite(value):
-        raise _query_problem([field_error(name, "must be a number")])
+        raise query_problem([field_error(name, "must be a number")])
     low_ok = value > minimum if exclusive_minimum else value >= minimum
     if not (low_ok and value <= maximum):
         bound = "greater than" if exclusive_minimum else "at least"
-        raise _query_problem([field_error(name, f"must be {bound} {minimum:g} and at most {maximum:g}")])
+        raise query_problem([field_error(name, f"must be {bound} {minimum:g} and at most {maximum:g}")])
     return value
 
 
@@ -142,7 +140,7 @@ def query_date(name: str) -> dt.date | None:
             raise ValueError
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise _query_problem([field_error(name, "must be a real date written YYYY-MM-DD")]) from None
+        raise query_problem([field_error(name, "must be a real date written YYYY-MM-DD")]) from None
 
 
 def query_choice(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
@@ -150,11 +148,11 @@ def query_choice(name: str, default: str | None, choices: tuple[str, ...]) -> st
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        raise _query_problem([field_error(name, "must be one of " + ", ".join(choices))])
+        raise query_problem([field_error(name, "must be one of " + ", ".join(choices))])
     return raw
 
 
 def reject_unknown_params(*known: str) -> None:
     unknown = sorted(set(request.args) - set(known))
     if unknown:
-        raise _query_problem([field_error(name, "is not a known query parameter") for name in unknown])
+        raise query_problem([field_error(name, "is not a known query parameter") for name in unknown])

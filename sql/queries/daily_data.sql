@@ -1,25 +1,15 @@
--- name: upsert_daily_rows_replace
--- Stores a batch of rows; a (variant, date) already stored is replaced. One row out per row in,
--- with inserted = true for a new row.
+-- name: upsert_daily_rows
+-- Stores a batch of rows; a (variant, date) already stored is replaced, or with %(add)s true
+-- gets the new counts added to it. One row out per row in, with inserted = true for a new row.
 INSERT INTO mab.daily_data AS d (experiment_id, variant_id, date, impressions, conversions)
 SELECT %(experiment_id)s, r.variant_id, r.date, r.impressions, r.conversions
 FROM unnest(%(variant_ids)s::bigint[], %(dates)s::date[], %(impressions)s::bigint[],
             %(conversions)s::bigint[]) AS r (variant_id, date, impressions, conversions)
 ORDER BY r.variant_id, r.date
 ON CONFLICT (experiment_id, variant_id, date) DO UPDATE
-SET impressions = EXCLUDED.impressions, conversions = EXCLUDED.conversions, updated_at = now()
-RETURNING (xmax = 0) AS inserted;
-
--- name: upsert_daily_rows_add
--- Stores a batch of rows; a (variant, date) already stored gets the new counts added to it.
-INSERT INTO mab.daily_data AS d (experiment_id, variant_id, date, impressions, conversions)
-SELECT %(experiment_id)s, r.variant_id, r.date, r.impressions, r.conversions
-FROM unnest(%(variant_ids)s::bigint[], %(dates)s::date[], %(impressions)s::bigint[],
-            %(conversions)s::bigint[]) AS r (variant_id, date, impressions, conversions)
-ORDER BY r.variant_id, r.date
-ON CONFLICT (experiment_id, variant_id, date) DO UPDATE
-SET impressions = d.impressions + EXCLUDED.impressions,
-    conversions = d.conversions + EXCLUDED.conversions, updated_at = now()
+SET impressions = CASE WHEN %(add)s THEN d.impressions ELSE 0 END + EXCLUDED.impressions,
+    conversions = CASE WHEN %(add)s THEN d.conversions ELSE 0 END + EXCLUDED.conversions,
+    updated_at = now()
 RETURNING (xmax = 0) AS inserted;
 
 -- name: lock_daily_rows

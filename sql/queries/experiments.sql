@@ -57,12 +57,13 @@ VALUES (%(name)s, %(description)s, %(algorithm)s, %(confidence_level)s, %(settin
 RETURNING id;
 
 -- name: insert_variants
--- Appends variants to an experiment after its existing ones, in the order given.
+-- Appends variants to an experiment after its existing ones, in the order given; the one named
+-- %(control)s (NULL: none) becomes the control.
 INSERT INTO mab.variants (experiment_id, name, position, is_control)
 SELECT %(experiment_id)s, new.name,
        coalesce((SELECT max(position) + 1 FROM mab.variants WHERE experiment_id = %(experiment_id)s), 0)
            + new.ordinality - 1,
-       new.name = %(control)s
+       coalesce(new.name = %(control)s, false)
 FROM unnest(%(names)s::text[]) WITH ORDINALITY AS new (name, ordinality);
 
 -- name: lock_experiment
